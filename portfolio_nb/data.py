@@ -274,7 +274,17 @@ def synthetic_panel(n_dates: int = 300, n_tickers: int = 8, seed: int = 0, volum
         cal.loc[n_tickers - 1, 'end'] = dates[2 * n_dates // 3]
     return panel_from_frames(r, px, vol, cal, source=f'synthetic(seed={seed})')
 
-# %% ../nbs/00_data.ipynb #6a9a3483
+# %% ../nbs/00_data.ipynb #027c7c95
+@patch_to(Panel)
+def until(self, date) -> Panel:
+    "The panel cut after `date` (the last trading day at or before it): what a decision at `date` may read."
+    i = self.row(date) + 1
+    cut = lambda df: None if df is None else df.iloc[:i]
+    p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes)
+    if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
+    return p
+
+# %% ../nbs/00_data.ipynb #a2e74d4d
 SAMPLE_DATASETS = dict(sp500='load_sp500_dataset', factors='load_factors_dataset')
 
 def build_sample_dataset(dest='data/sp500', name: str = 'sp500', overwrite: bool = False) -> Path:
@@ -289,7 +299,7 @@ def build_sample_dataset(dest='data/sp500', name: str = 'sp500', overwrite: bool
     panel.notes.append("skfolio ships prices only: no volume, no membership calendar")
     return panel.to_parquet(dest)
 
-# %% ../nbs/00_data.ipynb #a2e74d4d
+# %% ../nbs/00_data.ipynb #04ab528b
 def shared_dataset(name: str = 'sp500_2013_2018') -> Path | None:
     "Folder of the shared dataset `name` next to this checkout (or under $PORTFOLIO_NB_SHARED_DATA), else None."
     roots = [Path(os.environ['PORTFOLIO_NB_SHARED_DATA'])] if 'PORTFOLIO_NB_SHARED_DATA' in os.environ else []
