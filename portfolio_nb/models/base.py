@@ -15,6 +15,7 @@ __all__ = ['MODELS', 'PortfolioModel', 'trailing_returns', 'EqualWeight', 'Inver
 class PortfolioModel:
     "Interface: `fit(panel, fit_period)` on the past, `predict_weights(date, panel)` at a decision date, `get_model_info()`."
     name = 'model'
+    embargo_days = 0
     def __init__(self, min_history_days: int = 100, **params):
         self.min_history_days, self.params = min_history_days, params
         self.scores = {}

@@ -1,0 +1,65 @@
+"End to end: `portfolio-nb run` renders reports with papermill; bad configs fail fast with exit code 2."
+import json, subprocess, sys
+import pandas as pd, pytest, yaml
+from portfolio_nb.data import build_sample_dataset
+
+def cli(*args, cwd):
+    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())', *args],
+                          cwd=cwd, capture_output=True, text=True)
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    return build_sample_dataset(tmp_path_factory.mktemp('data')/'sp500')
+
+def write_config(tmp_path, data_dir, **over):
+    cfg = dict(name='e2e', data=str(data_dir), start='2019-01-01', end='2020-12-31', rebalance='M', retrain='Y',
+               constraints=dict(max_position_weight=0.2, transaction_cost_bps=10),
+               models=dict(equal_weight={}, inverse_volatility={'lookback': 63}))
+    cfg.update(over)
+    path = tmp_path/'config.yaml'
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+@pytest.mark.parametrize('over, message', [
+    (dict(models={'equal_wieght': {}}), "unknown model(s) ['equal_wieght']"),
+    (dict(rebalnce='M'), "unknown config key(s) ['rebalnce']"),
+    (dict(start='2021-01-01', end='2020-01-01'), 'is not before end'),
+    (dict(start='1980-01-01'), 'outside the data'),
+    (dict(constraints={'top_k_positions': 3, 'max_position_weight': 0.1}), 'constraints:'),
+    (dict(data='no/such/folder'), 'does not exist'),
+])
+def test_bad_config_fails_fast_with_one_line(tmp_path, data, over, message):
+    r = cli('run', str(write_config(tmp_path, data, **over)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path/'reports').exists()
+
+def test_run_renders_reports_and_summary(tmp_path, data):
+    r = cli('run', str(write_config(tmp_path, data)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = tmp_path/'reports'/'e2e'
+    for m in ('equal_weight', 'inverse_volatility'):
+        files = {f.name for f in (run/m).iterdir()}
+        assert {'report.ipynb', 'report.html', 'weights.parquet', 'portfolio_returns.parquet', 'metrics.json'} <= files
+        rets = pd.read_parquet(run/m/'portfolio_returns.parquet')
+        assert list(rets.columns) == ['gross', 'net', 'turnover', 'cost'] and rets.index[0] == pd.Timestamp('2019-01-31')
+        w = pd.read_parquet(run/m/'weights.parquet')
+        assert (w.sum(axis=1) - 1).abs().max() < 1e-9 and w.max().max() <= 0.2 + 1e-9
+        assert json.loads((run/m/'metrics.json').read_text())['metrics']['sharpe'] == pytest.approx(
+            rets.net.mean() / rets.net.std() * 252 ** 0.5)
+        assert 'run_walkforward(' not in (run/m/'report.html').read_text()  # no code in the HTML
+    summary = (run/'summary.html').read_text()
+    assert 'equal_weight' in summary and 'inverse_volatility' in summary and 'dsr' in summary
+
+def test_failing_model_leaves_earlier_reports_intact(tmp_path, data):
+    path = write_config(tmp_path, data, models=dict(equal_weight={}))
+    assert cli('run', str(path), '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
+    before = (tmp_path/'reports'/'e2e'/'equal_weight'/'report.html').read_bytes()
+    # a one-day lookback has no volatility to invert: the model fails at its first decision
+    path = write_config(tmp_path, data, models=dict(equal_weight={}, inverse_volatility={'lookback': 1}))
+    r = cli('run', str(path), '--models', 'inverse_volatility', '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 1 and 'inverse_volatility' in r.stderr
+    run = tmp_path/'reports'/'e2e'
+    assert (run/'equal_weight'/'report.html').read_bytes() == before
+    assert not (run/'inverse_volatility').exists() and (run/'.failed'/'inverse_volatility.ipynb').exists()
+    assert not [p for p in run.iterdir() if p.name.startswith('.inverse_volatility')]
