@@ -33,7 +33,8 @@ def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
     ax = ax or plt.subplots(figsize=(10, 3.5))[1]
     names = weights.mean().nlargest(top).index
     shown = weights[names].assign(other=weights.drop(columns=names).sum(axis=1))
-    ax.stackplot(shown.index, shown.T.to_numpy(), labels=shown.columns, step='post')
+    colors = list(plt.cm.tab20.colors[:len(names)]) + ['lightgrey']
+    ax.stackplot(shown.index, shown.T.to_numpy(), labels=shown.columns, colors=colors, step='post')
     ax.set_ylim(0, max(1.0, shown.sum(axis=1).max())); ax.set_title('target weights at each rebalance')
     ax.legend(loc='center left', bbox_to_anchor=(1, 0.5), fontsize=7)
     return ax
