@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, fields
 from numbers import Integral
-import numpy as np, pandas as pd
+import cvxpy as cp, numpy as np, pandas as pd
 
 # %% auto #0
 __all__ = ['PortfolioConstraints', 'turnover', 'project_box_sum', 'project_capped_simplex', 'top_k_supports',
@@ -90,20 +90,20 @@ def _pull_toward(t: np.ndarray, q: np.ndarray, lo: float, hi: float, lam: float)
 def closest_within_turnover(t: np.ndarray, q: np.ndarray, lo: float, hi: float, budget: float) -> np.ndarray:
     "The closest w to `t` with lo <= w <= hi, sum w = 1 and |w - q|_1 <= `budget` (which must be reachable)."
     excess = lambda lam: np.abs(_pull_toward(t, q, lo, hi, lam) - q).sum() - budget
-    low, e_low = 0.0, excess(0.0)
-    if e_low <= 1e-12: return _pull_toward(t, q, lo, hi, 0.0)
-    high, e_high = 1.0, excess(1.0)
-    while e_high > 1e-12:
-        if high > 2.0 ** 60: raise RuntimeError(f"turnover budget {budget:.6g} not reached (excess {e_high:.3g} at lam={high:.3g})")
-        low, e_low, high = high, e_high, 2 * high
-        e_high = excess(high)
-    for step in range(200):
-        lam = low + e_low / (e_low - e_high) * (high - low) if step % 2 == 0 else (low + high) / 2
+    lam_over, e_over = 0.0, excess(0.0)
+    if e_over <= 1e-12: return _pull_toward(t, q, lo, hi, 0.0)
+    lam_ok, e_ok = 1.0, excess(1.0)
+    while e_ok > 1e-12:  # double lam until the budget is met
+        if lam_ok > 2.0 ** 60: raise RuntimeError(f"turnover budget {budget:.6g} not reached (excess {e_ok:.3g} at lam={lam_ok:.3g})")
+        lam_over, e_over, lam_ok = lam_ok, e_ok, 2 * lam_ok
+        e_ok = excess(lam_ok)
+    for step in range(200):  # secant and bisection steps in turn, keeping lam_over < lam* <= lam_ok
+        lam = lam_over + e_over / (e_over - e_ok) * (lam_ok - lam_over) if step % 2 == 0 else (lam_over + lam_ok) / 2
         e = excess(lam)
-        if e > 1e-12: low, e_low = lam, e
-        else: high, e_high = lam, e
-        if e_high >= -1e-12 or high - low <= 1e-13 * high: break
-    return _pull_toward(t, q, lo, hi, high)
+        if e > 1e-12: lam_over, e_over = lam, e
+        else: lam_ok, e_ok = lam, e
+        if e_ok >= -1e-12 or lam_ok - lam_over <= 1e-13 * lam_ok: break
+    return _pull_toward(t, q, lo, hi, lam_ok)
 
 # %% ../nbs/02_constraints.ipynb #fe407262
 def least_turnover(q: np.ndarray, k: int, lo: float, cap: float) -> tuple[float, np.ndarray]:
@@ -117,7 +117,17 @@ def least_turnover(q: np.ndarray, k: int, lo: float, cap: float) -> tuple[float,
     return float(np.abs(q).sum() + gap[p]), np.sort(np.concatenate([order[:p], order[len(q) - k + p:]]))
 
 # %% ../nbs/02_constraints.ipynb #ec537a92
-def _values(s: pd.Series, label: str) -> np.ndarray:
+def _l1_closest_support(t: np.ndarray, q: np.ndarray, k: int, lo: float, cap: float, budget: float) -> np.ndarray:
+    "The k names of the portfolio closest to `t` in L1 distance within all the constraints: a mixed-integer LP solved by HiGHS."
+    w, held = cp.Variable(len(t)), cp.Variable(len(t), boolean=True)
+    prob = cp.Problem(cp.Minimize(cp.norm1(w - t)), [cp.sum(w) == 1, w >= lo * held, w <= cap * held, cp.sum(held) <= k,
+                                                     cp.norm1(w - q) <= budget])
+    prob.solve(solver=cp.HIGHS)
+    if prob.status != cp.OPTIMAL: raise RuntimeError(f"choosing {k} names: the mixed-integer LP (HiGHS) ended with status {prob.status!r}")
+    return np.sort(np.lexsort((-t, -held.value))[:k])
+
+# %% ../nbs/02_constraints.ipynb #a5c07b86
+def _weights_array(s: pd.Series, label: str) -> np.ndarray:
     "The float64 values of `s`, refusing duplicate tickers and missing or infinite weights."
     if not isinstance(s, pd.Series): raise ValueError(f"{label}: expected a pd.Series of weights by ticker, got {type(s).__name__}")
     if s.index.has_duplicates: raise ValueError(f"{label}: duplicate tickers {s.index[s.index.duplicated()].tolist()[:5]}")
@@ -134,19 +144,19 @@ def _closest_on(t, q, S, lo, cap, budget):
     w = np.zeros(len(t)); w[S] = closest_within_turnover(t[S], q[S], lo, cap, budget)
     return w
 
-# %% ../nbs/02_constraints.ipynb #a5c07b86
+# %% ../nbs/02_constraints.ipynb #604bee3e
 def apply_constraints(target: pd.Series, previous: pd.Series | None = None, constraints: PortfolioConstraints | None = None,
                       rebalances_per_month: float = 1.0) -> pd.Series:
     "The feasible portfolio closest to `target` (eligible names), trading from the drifted weights `previous`."
     c = constraints or PortfolioConstraints()
-    t = _values(target, 'target')
+    t = _weights_array(target, 'target')
     if len(t) == 0: raise ValueError("target: no eligible tickers to invest in")
     if not t.any(): raise ValueError("target: all weights are zero; there is no view to project (equal weights are not invented)")
     n, cap = len(t), c.max_position_weight
     k, lo = min(c.top_k_positions or n, n), (0.0 if c.long_only else -cap)
     if k * cap < 1 - 1e-12: raise ValueError(f"{k} names under max_position_weight={cap} cannot be fully invested ({n} eligible)")
     limit = c.turnover_limit(rebalances_per_month)
-    if previous is not None: _values(previous, 'previous')
+    if previous is not None: _weights_array(previous, 'previous')
     q, budget = np.zeros(n), np.inf
     if previous is not None and limit is not None:
         q = previous.reindex(target.index, fill_value=0.0).to_numpy(np.float64)
@@ -154,6 +164,7 @@ def apply_constraints(target: pd.Series, previous: pd.Series | None = None, cons
     supports = top_k_supports(t, k, c.long_only)
     if k < n and budget < np.inf:
         relaxed = _closest_on(t, q, np.arange(n), lo, cap, budget)
-        supports += [np.sort(np.lexsort((-t, -np.abs(relaxed)))[:k]), least_turnover(q, k, lo, cap)[1]]
+        supports += [np.sort(np.lexsort((-t, -np.abs(relaxed)))[:k]), least_turnover(q, k, lo, cap)[1],
+                     _l1_closest_support(t, q, k, lo, cap, budget)]
     found = [w for S in supports if (w := _closest_on(t, q, S, lo, cap, budget)) is not None]
     return pd.Series(min(found, key=lambda w: ((w - t) ** 2).sum()), index=target.index, name=target.name)

@@ -14,6 +14,7 @@ from .data import Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, PortfolioModel, make_model
+import portfolio_nb.models.lstm  # registers lstm and stock_lstm in MODELS
 
 # %% auto #0
 __all__ = ['ConfigError', 'RunConfig', 'Fold', 'make_folds', 'fingerprint', 'FoldStore', 'WalkForwardResult', 'run_walkforward']
@@ -192,7 +193,7 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
             for date in tqdm(fold.decisions, desc=f'fold {fold.index}', leave=False, disable=not progress):
                 target = model.predict_weights(date, panel.until(date))
                 drifted = pd.Series(sim.advance(date), panel.tickers)
-                w = apply_constraints(target, drifted[drifted > 0], constraints, per_month)
+                w = apply_constraints(target, drifted[drifted != 0], constraints, per_month)
                 sim.rebalance(date, w)
                 rows.append(w.rename(date))
             weights = pd.DataFrame(rows).reindex(columns=panel.tickers).fillna(0.0).rename_axis('date')
