@@ -134,17 +134,17 @@ class FoldStore:
         stamp.write_text(fingerprint)
 
     def load(self, i: int):
-        "The saved (weights, info, scores) of fold `i`, or None."
+        "The saved (weights, info, {name: frame}) of fold `i`, or None."
         d = self.root/f'fold_{i:03d}'
         if not (d/'info.json').exists(): return None
-        scores = pd.read_parquet(d/'scores.parquet') if (d/'scores.parquet').exists() else None
-        return pd.read_parquet(d/'weights.parquet'), json.loads((d/'info.json').read_text()), scores
+        frames = {f.stem: pd.read_parquet(f) for f in d.glob('*.parquet') if f.stem != 'weights'}
+        return pd.read_parquet(d/'weights.parquet'), json.loads((d/'info.json').read_text()), frames
 
-    def save(self, i: int, weights: pd.DataFrame, info: dict, scores: pd.DataFrame | None = None, model=None):
-        "Write fold `i` atomically."
+    def save(self, i: int, weights: pd.DataFrame, info: dict, frames: dict | None = None, model=None):
+        "Write fold `i` atomically: weights, info, named frames (scores, diagnostics) and the model's checkpoint."
         tmp = Path(tempfile.mkdtemp(prefix=f'.fold_{i:03d}.', dir=self.root))
         weights.to_parquet(tmp/'weights.parquet')
-        if scores is not None: scores.to_parquet(tmp/'scores.parquet')
+        for name, df in (frames or {}).items(): df.to_parquet(tmp/f'{name}.parquet')
         if hasattr(model, 'save_checkpoint'): model.save_checkpoint(tmp/'checkpoint.pt')
         (tmp/'info.json').write_text(json.dumps(info, indent=1, default=str))
         dest = self.root/f'fold_{i:03d}'
@@ -154,11 +154,12 @@ class FoldStore:
 # %% ../nbs/13_walkforward.ipynb #c3019745
 @dataclass
 class WalkForwardResult:
-    "The backtest of a walk-forward run, its fold log, the model's info and its scores (dates x tickers, or None)."
+    "The backtest of a walk-forward run, its fold log, the model's info, its scores (dates x tickers) and diagnostics (or None)."
     backtest: BacktestResult
     folds: list
     model_info: dict
     scores: pd.DataFrame | None
+    diagnostics: pd.DataFrame | None = None
 
 def _seed_everything(seed: int):
     "Seed numpy and torch (when loaded) for a reproducible fold."
@@ -178,11 +179,11 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
     folds = make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, make_model(model_name, params).embargo_days)
     store = FoldStore(state_dir, fingerprint(config, model_name, panel)) if state_dir else None
     sim, per_month = Simulator(panel, constraints.transaction_cost_bps), rebalances_per_month(config.rebalance)
-    logs, scores, info = [], [], {}
+    logs, collected, info = [], {'scores': [], 'diagnostics': []}, {}
     for fold in tqdm(folds, desc=f'{model_name} folds', disable=not progress):
         saved = store.load(fold.index) if store else None
         if saved:
-            weights, log, fold_scores = saved
+            weights, log, frames = saved
             for date, w in weights.iterrows(): sim.rebalance(date, w)
         else:
             _seed_everything(config.seed + fold.index)
@@ -197,8 +198,9 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
                 sim.rebalance(date, w)
                 rows.append(w.rename(date))
             weights = pd.DataFrame(rows).reindex(columns=panel.tickers).fillna(0.0).rename_axis('date')
-            fold_scores = pd.DataFrame(model.scores).T.rename_axis('date') if model.scores else None
-            if store: store.save(fold.index, weights, log, fold_scores, model)
+            frames = {k: pd.DataFrame.from_dict(v, orient='index').rename_axis('date') for k in collected if (v := getattr(model, k, None))}
+            if store: store.save(fold.index, weights, log, frames, model)
         logs.append(log); info = log['model']
-        if fold_scores is not None: scores.append(fold_scores)
-    return WalkForwardResult(sim.result(config.end), logs, info, pd.concat(scores) if scores else None)
+        for k, df in frames.items(): collected[k].append(df)
+    together = {k: pd.concat(v) if v else None for k, v in collected.items()}
+    return WalkForwardResult(sim.result(config.end), logs, info, together['scores'], together['diagnostics'])
