@@ -14,7 +14,7 @@ from .data import Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, PortfolioModel, make_model
-import portfolio_nb.models.lstm  # registers lstm and stock_lstm in MODELS
+import portfolio_nb.models.lstm, portfolio_nb.models.xlstm  # register lstm, stock_lstm and xlstm in MODELS
 
 # %% auto #0
 __all__ = ['ConfigError', 'RunConfig', 'Fold', 'make_folds', 'fingerprint', 'FoldStore', 'WalkForwardResult', 'run_walkforward']
