@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['chronological_split', 'TrainConfig', 'resolve_device', 'resolve_precision', 'seed_everything', 'save_checkpoint',
-           'load_checkpoint', 'Trainer', 'batches']
+           'load_checkpoint', 'Trainer', 'to_device', 'batches']
 
 # %% ../nbs/07_training.ipynb #ac625c23
 def chronological_split(ends: np.ndarray, val_fraction: float = 0.2, embargo: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -97,12 +97,16 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
 
 # %% ../nbs/07_training.ipynb #d1e67aeb
-def batches(X: torch.Tensor, mask: torch.Tensor, Y: torch.Tensor, idx: np.ndarray, batch_size: int, device, shuffle: bool = False, rng=None):
-    "Yield (X, mask, Y) batches of the samples `idx`, moved to `device`."
+def to_device(X, device):
+    "A tensor, or a tuple of tensors, on `device`."
+    return tuple(t.to(device, non_blocking=True) for t in X) if isinstance(X, tuple) else X.to(device, non_blocking=True)
+
+def batches(X, mask: torch.Tensor, Y: torch.Tensor, idx: np.ndarray, batch_size: int, device, shuffle: bool = False, rng=None):
+    "Yield (X, mask, Y) batches of the samples `idx`, moved to `device` (X a tensor or a tuple of tensors)."
     idx = rng.permutation(idx) if shuffle else np.asarray(idx)
     for i in range(0, len(idx), batch_size):
         b = torch.from_numpy(idx[i:i + batch_size])
-        yield X[b].to(device, non_blocking=True), mask[b].to(device), Y[b].to(device)
+        yield to_device(tuple(t[b] for t in X) if isinstance(X, tuple) else X[b], device), mask[b].to(device), Y[b].to(device)
 
 # %% ../nbs/07_training.ipynb #706562e3
 @patch_to(Trainer)

@@ -12,7 +12,7 @@ from torch import nn
 from ..data import Panel
 from ..features import FeatureConfig, compute_features, make_windows, make_targets
 from ..losses import SharpeRatioLoss, combined_rank_regression_loss, spearman_correlation, portfolio_returns, pooled_sharpe
-from ..training import TrainConfig, Trainer, chronological_split
+from ..training import TrainConfig, Trainer, chronological_split, to_device
 from .base import MODELS, PortfolioModel
 
 # %% auto #0
@@ -119,6 +119,11 @@ class NeuralPortfolioModel(PortfolioModel):
 
 # %% ../../nbs/09_models.lstm.ipynb #f0bec907
 @patch_to(NeuralPortfolioModel)
+def inputs(self, cube, panel: Panel, end_dates) -> tuple:
+    "Network inputs and masks for `end_dates`: the feature windows (models with more inputs return a tuple)."
+    return make_windows(cube, end_dates)
+
+@patch_to(NeuralPortfolioModel)
 def training_samples(self, panel: Panel, fit_period) -> tuple:
     "Windows, masks and targets of the samples ending in `fit_period`, every `sample_stride` days, and their end positions."
     fc = self.feature_config
@@ -127,7 +132,7 @@ def training_samples(self, panel: Panel, fit_period) -> tuple:
     if self.train_lookback_days: first = max(first, last - self.train_lookback_days + 1)
     ends = np.arange(last, max(first, fc.sequence_length - 1) - 1, -self.sample_stride)[::-1]
     if len(ends) < 2: raise ValueError(f"{self.name}: {len(ends)} training samples between {pd.Timestamp(fit_period[0]).date()} and {pd.Timestamp(fit_period[1]).date()}")
-    X, mask = make_windows(cube, cube.dates[ends])
+    X, mask = self.inputs(cube, panel, cube.dates[ends])
     Y = make_targets(panel, cube.dates[ends], fc.forecast_horizon)
     mask = mask & self.target_mask(Y)
     keep = mask.any(1).numpy()
@@ -152,10 +157,10 @@ def predict_weights(self, date, panel: Panel) -> pd.Series:
     "Score all eligible assets of `date` in one forward pass and turn the scores into weights."
     if self.net is None: raise RuntimeError(f"{self.name}: predict_weights before fit")
     cube = compute_features(panel, self.feature_config, verbose=False)
-    X, mask = make_windows(cube, [date])
+    X, mask = self.inputs(cube, panel, [date])
     if not mask.any(): raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: no eligible asset with a complete {self.feature_config.sequence_length}-day window")
     self.net.eval()
-    with torch.no_grad(), self.trainer.autocast(): out = self.net(X.to(self.trainer.device), mask.to(self.trainer.device))
+    with torch.no_grad(), self.trainer.autocast(): out = self.net(to_device(X, self.trainer.device), mask.to(self.trainer.device))
     return self.to_weights(pd.Timestamp(date), out, mask[0], cube.tickers)
 
 @patch_to(NeuralPortfolioModel)

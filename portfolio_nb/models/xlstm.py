@@ -15,7 +15,8 @@ from .base import MODELS
 from .lstm import PRESETS, NeuralPreset, NeuralPortfolioModel, validation_sharpe
 
 # %% auto #0
-__all__ = ['XLSTMConfig', 'xlstm_stack', 'CovarianceHeads', 'XLSTMPortfolioNetwork', 'XLSTMPortfolioModel', 'risk_nll']
+__all__ = ['XLSTMConfig', 'xlstm_stack', 'CovarianceHeads', 'XLSTMPortfolioNetwork', 'solve_by_universe', 'XLSTMPortfolioModel',
+           'risk_nll']
 
 # %% ../../nbs/10_models.xlstm.ipynb #9b68759c
 @dataclass
@@ -81,6 +82,17 @@ class XLSTMPortfolioNetwork(nn.Module):
         return self.layers[n]
 
 # %% ../../nbs/10_models.xlstm.ipynb #a81207a9
+def solve_by_universe(layer_for, mu: torch.Tensor, factor: torch.Tensor, diag: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    "Weights [B, N] from the convex layer `layer_for(n)` run on the valid assets of each row, rows grouped by universe."
+    w = mu.new_zeros(mask.shape)
+    for universe in mask.unique(dim=0):
+        r = (mask == universe).all(1)
+        cols = universe.nonzero()[:, 0]
+        wr = layer_for(len(cols))(mu[r][:, cols], factor[r][:, cols], diag[r][:, cols])
+        w = w.index_put((r.nonzero()[:, :1].expand(-1, len(cols)), cols.expand(int(r.sum()), -1)), wr)
+    return w
+
+# %% ../../nbs/10_models.xlstm.ipynb #c350c810
 @patch_to(XLSTMPortfolioNetwork)
 def forward(self, x: torch.Tensor, mask: torch.Tensor):
     "Weights [B, N] (0 where masked) and the forecasts (mu, factor, diag) scattered to [B, N, ...]."
@@ -90,15 +102,9 @@ def forward(self, x: torch.Tensor, mask: torch.Tensor):
     mu_b, fac_b, d_b = mu.new_zeros(B, N), mu.new_zeros(B, N, factor.shape[1]), mu.new_ones(B, N)
     rows = mask.nonzero(as_tuple=True)
     mu_b, fac_b, d_b = mu_b.index_put(rows, mu), fac_b.index_put(rows, factor), d_b.index_put(rows, diag)
-    w = mu.new_zeros(B, N)
-    for universe in mask.unique(dim=0):
-        r = (mask == universe).all(1)
-        cols = universe.nonzero()[:, 0]
-        wr = self.layer(len(cols))(mu_b[r][:, cols], fac_b[r][:, cols], d_b[r][:, cols])
-        w = w.index_put((r.nonzero()[:, :1].expand(-1, len(cols)), cols.expand(int(r.sum()), -1)), wr)
-    return w, (mu_b, fac_b, d_b)
+    return solve_by_universe(self.layer, mu_b, fac_b, d_b, mask), (mu_b, fac_b, d_b)
 
-# %% ../../nbs/10_models.xlstm.ipynb #523f1037
+# %% ../../nbs/10_models.xlstm.ipynb #a8bc97e1
 PRESETS['xlstm'] = {
     'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=5),
                               dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
@@ -120,7 +126,7 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
     def target_mask(self, Y): return torch.ones(Y.shape[:2], dtype=torch.bool)
     def metric(self, net, batches): return validation_sharpe(net, batches)
 
-# %% ../../nbs/10_models.xlstm.ipynb #a585c610
+# %% ../../nbs/10_models.xlstm.ipynb #77e3e92c
 def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     "Gaussian NLL of realized returns [B, N] under Sigma = factor factor' + diag: per asset, plus the equal-weighted portfolio."
     nll = lambda v, r: 0.5 * (v.log() + r.square() / v)
@@ -129,7 +135,7 @@ def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, m
     var_ew = (factor * ew[..., None]).sum(1).square().sum(-1) + (diag * ew.square()).sum(1)
     return nll(var, realized)[mask].mean() + nll(var_ew, (realized * ew).sum(1)).mean()
 
-# %% ../../nbs/10_models.xlstm.ipynb #3231cf27
+# %% ../../nbs/10_models.xlstm.ipynb #e476f6f9
 @patch_to(XLSTMPortfolioModel)
 def loss(self, net, x, m, y):
     "Negative realized Sharpe of the layer's weights, plus the risk calibration, mu MSE and volatility floor terms."
