@@ -14,7 +14,7 @@ from .data import Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, PortfolioModel, make_model
-import portfolio_nb.models.lstm, portfolio_nb.models.xlstm  # register lstm, stock_lstm and xlstm in MODELS
+import portfolio_nb.models.lstm, portfolio_nb.models.xlstm, portfolio_nb.models.gat  # register the neural models in MODELS
 
 # %% auto #0
 __all__ = ['ConfigError', 'RunConfig', 'Fold', 'make_folds', 'fingerprint', 'FoldStore', 'WalkForwardResult', 'run_walkforward']
@@ -160,6 +160,11 @@ class WalkForwardResult:
     model_info: dict
     scores: pd.DataFrame | None
     diagnostics: pd.DataFrame | None = None
+    edges: pd.DataFrame | None = None
+
+def _frame(v) -> pd.DataFrame:
+    "A model's per-date records as a frame: a dict date -> values (scores, diagnostics) or a list of rows (graph edges)."
+    return pd.DataFrame.from_dict(v, orient='index').rename_axis('date') if isinstance(v, dict) else pd.DataFrame(v)
 
 def _seed_everything(seed: int):
     "Seed numpy and torch (when loaded) for a reproducible fold."
@@ -179,7 +184,7 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
     folds = make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, make_model(model_name, params).embargo_days)
     store = FoldStore(state_dir, fingerprint(config, model_name, panel)) if state_dir else None
     sim, per_month = Simulator(panel, constraints.transaction_cost_bps), rebalances_per_month(config.rebalance)
-    logs, collected, info = [], {'scores': [], 'diagnostics': []}, {}
+    logs, collected, info = [], {'scores': [], 'diagnostics': [], 'edges': []}, {}
     for fold in tqdm(folds, desc=f'{model_name} folds', disable=not progress):
         saved = store.load(fold.index) if store else None
         if saved:
@@ -198,9 +203,9 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
                 sim.rebalance(date, w)
                 rows.append(w.rename(date))
             weights = pd.DataFrame(rows).reindex(columns=panel.tickers).fillna(0.0).rename_axis('date')
-            frames = {k: pd.DataFrame.from_dict(v, orient='index').rename_axis('date') for k in collected if (v := getattr(model, k, None))}
+            frames = {k: _frame(v) for k in collected if (v := getattr(model, k, None))}
             if store: store.save(fold.index, weights, log, frames, model)
         logs.append(log); info = log['model']
         for k, df in frames.items(): collected[k].append(df)
     together = {k: pd.concat(v) if v else None for k, v in collected.items()}
-    return WalkForwardResult(sim.result(config.end), logs, info, together['scores'], together['diagnostics'])
+    return WalkForwardResult(sim.result(config.end), logs, info, together['scores'], together['diagnostics'], together['edges'])

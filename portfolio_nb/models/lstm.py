@@ -130,7 +130,7 @@ def training_samples(self, panel: Panel, fit_period) -> tuple:
     cube = compute_features(panel, fc, verbose=False)
     first, last = panel.row(fit_period[0]), panel.row(fit_period[1])
     if self.train_lookback_days: first = max(first, last - self.train_lookback_days + 1)
-    ends = np.arange(last, max(first, fc.sequence_length - 1) - 1, -self.sample_stride)[::-1]
+    ends = np.arange(last, max(first, getattr(self, 'history_needed', fc.sequence_length) - 1) - 1, -self.sample_stride)[::-1]
     if len(ends) < 2: raise ValueError(f"{self.name}: {len(ends)} training samples between {pd.Timestamp(fit_period[0]).date()} and {pd.Timestamp(fit_period[1]).date()}")
     X, mask = self.inputs(cube, panel, cube.dates[ends])
     Y = make_targets(panel, cube.dates[ends], fc.forecast_horizon)
