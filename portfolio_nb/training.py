@@ -5,7 +5,7 @@
 # %% ../nbs/07_training.ipynb #64f4e817
 from __future__ import annotations
 import copy, os, random, tempfile
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch
@@ -44,6 +44,7 @@ class TrainConfig:
     val_fraction: float = 0.2
     seed: int = 0
     device: str = 'auto'
+    memory: str | None = None
 
     def __post_init__(self):
         if self.mixed_precision not in ('auto', 'off', 'bf16', 'fp16'): raise ValueError(f"mixed_precision must be 'auto', 'off', 'bf16' or 'fp16', not {self.mixed_precision!r}")
@@ -134,8 +135,29 @@ def evaluate(self, X, mask, Y, idx) -> float:
 
 # %% ../nbs/07_training.ipynb #df8828f5
 @patch_to(Trainer)
-def fit(self, X, mask, Y, train_idx, val_idx) -> list[dict]:
+def plan_memory(self, X, mask, Y, idx, sample_bytes: float | None = None):
+    "Fit batch size, accumulation, precision and checkpointing to the config's memory profile (nothing changes on a CPU)."
+    from portfolio_nb.memory import GPUMemoryManager, MemoryPlan
+    c = self.config
+    manager = GPUMemoryManager.from_profile(c.memory) if self.device.type == 'cuda' else None
+    if manager is None:
+        self.memory_plan = MemoryPlan(self.device.type, c.batch_size, c.accumulation_steps, 'off', False, note=f'memory {c.memory}: no GPU, nothing changed')
+        return self.memory_plan
+    state = copy.deepcopy(self.net.state_dict())  # the probe takes optimizer steps: put the weights back afterwards
+    make = lambda b: next(batches(X, mask, Y, np.resize(np.asarray(idx), b), b, self.device))
+    plan = manager.plan(self.net, self.loss_fn, make, c.batch_size * c.accumulation_steps, sample_bytes)
+    self.net.load_state_dict(state)
+    self.config = replace(c, batch_size=plan.batch_size, accumulation_steps=plan.accumulation_steps)
+    self.dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[plan.mixed_precision]
+    self.scaler = torch.amp.GradScaler('cuda', enabled=self.dtype == torch.float16)
+    self.memory_plan = plan
+    return plan
+
+# %% ../nbs/07_training.ipynb #ad52144c
+@patch_to(Trainer)
+def fit(self, X, mask, Y, train_idx, val_idx, sample_bytes: float | None = None) -> list[dict]:
     "Train with early stopping on the validation metric; restore the best epoch; return the history."
+    if self.config.memory: self.plan_memory(X, mask, Y, train_idx, sample_bytes)
     c = self.config
     seed_everything(c.seed)
     rng, best, best_state, waited = np.random.default_rng(c.seed), -np.inf, None, 0

@@ -15,6 +15,7 @@ from .constraints import PortfolioConstraints, apply_constraints
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, PortfolioModel, make_model
 import portfolio_nb.models.lstm, portfolio_nb.models.xlstm, portfolio_nb.models.gat  # register the neural models in MODELS
+from .models.lstm import NeuralPortfolioModel
 
 # %% auto #0
 __all__ = ['ConfigError', 'RunConfig', 'Fold', 'make_folds', 'fingerprint', 'FoldStore', 'WalkForwardResult', 'run_walkforward']
@@ -37,6 +38,7 @@ class RunConfig:
     constraints: dict = field(default_factory=dict)
     models: dict = field(default_factory=lambda: {'equal_weight': {}})
     seed: int = 0
+    memory: str | None = None
 
 # %% ../nbs/13_walkforward.ipynb #09804e77
 def _fail(msg): raise ConfigError(msg)
@@ -59,6 +61,7 @@ def from_dict(cls, d: dict) -> RunConfig:
         except ValueError as e: _fail(str(e))
     if c.rebalance not in ('M', 'W') and not (isinstance(c.rebalance, int) and c.rebalance >= 1): _fail(f"rebalance must be 'M', 'W' or a number of trading days, not {c.rebalance!r}")
     if c.retrain not in ('Y', 'Q', 'M') and not (isinstance(c.retrain, int) and c.retrain >= 1): _fail(f"retrain must be 'Y', 'Q', 'M' or a number of rebalances, not {c.retrain!r}")
+    if c.memory not in (None, 'auto', '8gb', '12gb', '24gb'): _fail(f"memory must be 'auto', '8gb', '12gb' or '24gb', not {c.memory!r}")
     if c.window not in ('expanding', 'rolling'): _fail(f"window must be 'expanding' or 'rolling', not {c.window!r}")
     if c.window == 'rolling' and not (isinstance(c.train_days, int) and c.train_days > 0): _fail("a rolling window needs train_days, a positive number of trading days")
     try: start, end = (pd.Timestamp(x) if x is not None else None for x in (c.start, c.end))
@@ -179,6 +182,7 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
     panel = panel if panel is not None else load_panel(config.data, verbose=False)
     config.check_against(panel)
     params = config.models.get(model_name, {})
+    if config.memory and issubclass(MODELS[model_name], NeuralPortfolioModel): params = {**params, 'memory': config.memory}
     constraints = PortfolioConstraints.from_dict(config.constraints)
     decisions = rebalance_schedule(panel.dates, config.rebalance, config.start, config.end)
     folds = make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, make_model(model_name, params).embargo_days)

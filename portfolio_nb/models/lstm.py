@@ -14,6 +14,7 @@ from ..features import FeatureConfig, compute_features, make_windows, make_targe
 from ..losses import SharpeRatioLoss, combined_rank_regression_loss, spearman_correlation, portfolio_returns, pooled_sharpe
 from ..training import TrainConfig, Trainer, chronological_split, to_device
 from .base import MODELS, PortfolioModel
+from ..memory import estimate_sample_bytes
 
 # %% auto #0
 __all__ = ['PRESETS', 'scatter_assets', 'masked_softmax', 'LSTMModelConfig', 'LSTMPortfolioNetwork', 'StockLSTMConfig',
@@ -106,12 +107,14 @@ PRESETS = {
 class NeuralPortfolioModel(PortfolioModel):
     "Shared fit/predict of the neural models; subclasses define the network, the loss, the metric and the weights."
     def __init__(self, preset: str = 'cpu-small', min_history_days: int = 100, features: dict | None = None, net: dict | None = None,
-                 train: dict | None = None, sample_stride: int | None = None, train_lookback_days: int | None = None, progress: bool = False):
+                 train: dict | None = None, sample_stride: int | None = None, train_lookback_days: int | None = None, progress: bool = False,
+                 memory: str | None = None):
         if preset not in PRESETS[self.name]: raise ValueError(f"{self.name}: unknown preset {preset!r}; choose from {list(PRESETS[self.name])}")
         p = PRESETS[self.name][preset]
         f = {**p.features, **(features or {}), 'min_history_days': min_history_days}
         self.feature_config = FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
-        self.net_overrides, self.train_config = {**p.net, **(net or {})}, TrainConfig(**{**p.train, **(train or {})})
+        self.net_overrides = {**p.net, **(net or {})}
+        self.train_config = TrainConfig(**{**p.train, **(train or {}), **({'memory': memory} if memory else {})})
         self.sample_stride, self.train_lookback_days = sample_stride or p.sample_stride, train_lookback_days or p.train_lookback_days
         super().__init__(min_history_days, preset=preset, features=features or {}, net=net or {}, train=train or {},
                          sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days)
@@ -146,9 +149,10 @@ def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
     self.net = self.build_network(len(cube.names))
     self.trainer = Trainer(self.net, self.loss, self.metric, self.train_config, progress=self.progress)
     t = time.perf_counter()
-    self.trainer.fit(X, mask, Y, keep[tr], keep[va])
+    self.trainer.fit(X, mask, Y, keep[tr], keep[va], self.sample_bytes(X, mask))
     self.fit_info = dict(n_train=len(tr), n_val=len(va), features=cube.names, best_epoch=self.trainer.best_epoch,
                          fit_seconds=round(time.perf_counter() - t, 2), history=self.trainer.history)
+    if hasattr(self.trainer, 'memory_plan'): self.fit_info['memory'] = asdict(self.trainer.memory_plan)
     return self
 
 # %% ../../nbs/09_models.lstm.ipynb #07523241
@@ -162,6 +166,11 @@ def predict_weights(self, date, panel: Panel) -> pd.Series:
     self.net.eval()
     with torch.no_grad(), self.trainer.autocast(): out = self.net(to_device(X, self.trainer.device), mask.to(self.trainer.device))
     return self.to_weights(pd.Timestamp(date), out, mask[0], cube.tickers)
+
+@patch_to(NeuralPortfolioModel)
+def sample_bytes(self, X, mask) -> float | None:
+    "The analytic training memory of one sample for the memory manager's first guess (None: the probe starts at 1)."
+    return None
 
 @patch_to(NeuralPortfolioModel)
 def get_model_info(self) -> dict:
@@ -185,6 +194,10 @@ class LSTMModel(NeuralPortfolioModel):
                                                                                           'forecast_horizon': self.feature_config.forecast_horizon}))
     def target_mask(self, Y): return torch.ones(Y.shape[:2], dtype=torch.bool)
     def loss(self, net, x, m, y): return SharpeRatioLoss()(net(x, m)[0], y, m)
+    def sample_bytes(self, X, mask):
+        c = self.net.c
+        return estimate_sample_bytes(X.shape[1], X.shape[2], X.shape[3], c.hidden_size, c.num_layers, c.bidirectional, c.attention_heads,
+                                     self.train_config.mixed_precision != 'off')
     def metric(self, net, batches): return validation_sharpe(net, batches)
     def to_weights(self, date, out, mask, tickers):
         w = out[0][0].float().cpu()
