@@ -24,8 +24,10 @@ def rebalance_schedule(dates: pd.DatetimeIndex, freq, start=None, end=None) -> p
     raise ValueError(f"rebalance must be 'M', 'W' or a positive number of trading days, not {freq!r}")
 
 def rebalances_per_month(freq) -> float:
-    "How many rebalances a month makes at `freq` (turnover limits are monthly)."
-    return {'M': 1.0, 'W': 52 / 12}.get(freq, 21 / freq if isinstance(freq, (int, np.integer)) else None) or 1.0
+    "How many rebalances a month makes at `freq` ('M', 'W' or every `freq` trading days; turnover limits are monthly)."
+    if freq == 'M': return 1.0
+    if freq == 'W': return 52 / 12
+    return 21 / freq
 
 # %% ../nbs/04_backtest.ipynb #c4f659b3
 @dataclass

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_features.ipynb #5bd6557b
 from __future__ import annotations
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 import numpy as np, pandas as pd, torch
 from .data import Panel

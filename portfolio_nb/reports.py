@@ -4,9 +4,9 @@
 
 # %% ../nbs/14_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import argparse, base64, io, json, os, shutil, sys, tempfile, time
+import argparse, base64, io, os, shutil, sys, tempfile, time
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 import matplotlib.pyplot as plt
 import portfolio_nb
 from tqdm.auto import tqdm

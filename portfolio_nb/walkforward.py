@@ -13,7 +13,8 @@ from tqdm.auto import tqdm
 from .data import Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
-from .models.base import MODELS, PortfolioModel, make_model
+from .models.base import MODELS, make_model
+from .training import seed_everything
 import portfolio_nb.models.lstm, portfolio_nb.models.xlstm, portfolio_nb.models.gat  # register the neural models in MODELS
 from .models.lstm import NeuralPortfolioModel
 
@@ -169,12 +170,6 @@ def _frame(v) -> pd.DataFrame:
     "A model's per-date records as a frame: a dict date -> values (scores, diagnostics) or a list of rows (graph edges)."
     return pd.DataFrame.from_dict(v, orient='index').rename_axis('date') if isinstance(v, dict) else pd.DataFrame(v)
 
-def _seed_everything(seed: int):
-    "Seed numpy and torch (when loaded) for a reproducible fold."
-    np.random.seed(seed)
-    import sys
-    if 'torch' in sys.modules: sys.modules['torch'].manual_seed(seed)
-
 # %% ../nbs/13_walkforward.ipynb #1218180f
 def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = None, state_dir=None,
                     progress: bool = True) -> WalkForwardResult:
@@ -195,7 +190,7 @@ def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = No
             weights, log, frames = saved
             for date, w in weights.iterrows(): sim.rebalance(date, w)
         else:
-            _seed_everything(config.seed + fold.index)
+            seed_everything(config.seed + fold.index)
             model, t = make_model(model_name, params), time.perf_counter()
             model.fit(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
             log = fold.log() | {'fit_seconds': round(time.perf_counter() - t, 3), 'model': model.get_model_info()}

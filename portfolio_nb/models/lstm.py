@@ -4,7 +4,7 @@
 
 # %% ../../nbs/09_models.lstm.ipynb #9d581c5b
 from __future__ import annotations
-import copy, time
+import time
 from dataclasses import dataclass, asdict, field
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch_to

@@ -4,8 +4,8 @@
 
 # %% ../../nbs/10_models.xlstm.ipynb #cb46a1c9
 from __future__ import annotations
-from dataclasses import dataclass, field
-import numpy as np, pandas as pd, torch
+from dataclasses import dataclass
+import pandas as pd, torch
 from fastcore.basics import patch_to
 from torch import nn
 import torch.nn.functional as F
@@ -152,7 +152,7 @@ def loss(self, net, x, m, y):
 @patch_to(XLSTMPortfolioModel)
 def to_weights(self, date, out, mask, tickers):
     "The layer's weights over the valid assets; records the predicted annualized volatility of the portfolio."
-    w, (mu, factor, diag) = out[0][0].float().cpu(), (t[0].float().cpu() for t in out[1])
+    w, (_, factor, diag) = out[0][0].float().cpu(), (t[0].float().cpu() for t in out[1])
     var = (factor[mask].T @ w[mask]).square().sum() + (diag[mask] * w[mask] ** 2).sum()
     self.diagnostics[date] = dict(predicted_volatility=float(torch.sqrt(var * 252 / self.embargo_days)))
     return pd.Series(w[mask].numpy().astype(float), tickers[mask.numpy()])
