@@ -32,12 +32,18 @@ def rebalances_per_month(freq) -> float:
 # %% ../nbs/04_backtest.ipynb #c4f659b3
 @dataclass
 class Simulator:
-    "Carries a portfolio over the panel's dates: drift, liquidation on missing returns, rebalances with costs."
+    "Carries a portfolio over the panel's dates: drift, halts, delistings, rebalances with costs."
     panel: Panel
     cost_bps: float = 0.0
+    delisting_return: float = 0.0
     def __post_init__(self):
         self.R, self.member = self.panel.returns.to_numpy(), self.panel.membership.to_numpy()
         self.stamps = self.panel.dates.as_unit('ns').asi8
+        T, last = len(self.R), self.panel.last_observed
+        self.delisted_at = np.where((last >= 0) & (last < T - 1), last + 1, T)  # the day a delisting is booked
+        self.delisting = np.full(self.R.shape[1], float(self.delisting_return))
+        if self.panel.delistings is not None:
+            self.delisting[self.panel.tickers.get_indexer(self.panel.delistings.ticker)] = self.panel.delistings['return']
         self.value, self.cash, self.pos = np.zeros(self.R.shape[1]), 1.0, None
         self.days, self.trades, self.events = [], [], []
 
@@ -54,29 +60,38 @@ class Simulator:
 # %% ../nbs/04_backtest.ipynb #17bcf1b6
 @patch_to(Simulator)
 def advance(self, date) -> np.ndarray:
-    "Let the portfolio drift to the close of `date`; return the drifted weights."
+    "Let the portfolio drift to the close of `date` (halts, delistings and their costs booked); return the drifted weights."
     end = self.row(date)
     if self.pos is None or end <= self.pos: return self.weights()
     held = np.flatnonzero(self.value)
-    R = self.R[self.pos + 1: end + 1]
-    R = R if len(held) == len(self.value) else R[:, held]
-    missing = np.isnan(R)
-    if missing.any():
-        alive = np.logical_and.accumulate(~missing, axis=0)
-        value = self.value[held] * np.cumprod(np.where(alive, 1 + np.nan_to_num(R), 1.0), axis=0)
-        frozen = np.where(alive, 0.0, value).sum(1)
-    else:
-        alive, value, frozen = np.ones((1, len(held)), bool), self.value[held] * np.cumprod(1 + R, axis=0), np.zeros(len(R))
-    total = value.sum(1) + self.cash
+    days, out = np.arange(self.pos + 1, end + 1)[:, None], self.delisted_at[held]
+    R = self.R[self.pos + 1: end + 1][:, held]
+    halted, booked = np.isnan(R) & (days < out), days == out
+    growth = np.where(booked, 1 + self.delisting[held], np.where(np.isnan(R), 1.0, 1 + R))
+    value = self.value[held] * np.cumprod(growth, axis=0)
+    proceeds = (value * booked).sum(1)                 # delisted names are sold at that day's close ...
+    cost = self.cost_bps * 1e-4 * proceeds             # ... paying the trading cost
+    cash = self.cash + np.cumsum(proceeds - cost)
+    total = np.where(days < out, value, 0.0).sum(1) + cash
     before = np.concatenate([[self.value.sum() + self.cash], total[:-1]])
-    self.days.append((self.pos + 1, total / before - 1, (self.cash + frozen) / total))
-    dead = ~alive[-1]
-    self.events += [(self.pos + 1 + alive[:, j].argmin(), held[j], 'liquidated: missing return') for j in np.flatnonzero(dead)]
-    self.value[held] = np.where(dead, 0.0, value[-1])
-    self.cash, self.pos = self.cash + frozen[-1], end
+    self.days.append((self.pos + 1, (total + cost) / before - 1, cost / (total + cost), proceeds / (total + cost), cash / total))
+    self.events += [(days[halted[:, j].argmax(), 0], held[j], 'halted: held at zero return') for j in np.flatnonzero(halted.any(0))]
+    self.events += [(out[j], held[j], 'delisted: delisting return booked, sold') for j in np.flatnonzero(booked.any(0))]
+    self.value[held] = np.where(out <= end, 0.0, value[-1])
+    self.cash, self.pos = cash[-1], end
     return self.weights()
 
 # %% ../nbs/04_backtest.ipynb #4544eb29
+@patch_to(Simulator)
+def executable(self, i: int, target: np.ndarray, drifted: np.ndarray) -> np.ndarray:
+    "The `target` as traded on row `i`: names without a return that day keep their drifted weight, the rest fits around them."
+    stuck = np.isnan(self.R[i])
+    if not (stuck & ((target > 0) | (drifted > 0))).any(): return target
+    kept, free = np.where(stuck, drifted, 0.0), np.where(stuck, 0.0, target)
+    self.events += [(i, j, 'halted at a rebalance: kept') for j in np.flatnonzero(stuck & (drifted > 0))]
+    room = max(target.sum() - kept.sum(), 0.0)
+    return kept + free * (min(1.0, room / free.sum()) if free.sum() > 0 else 0.0)
+
 @patch_to(Simulator)
 def rebalance(self, date, target) -> np.ndarray:
     "Trade at the close of `date` to `target` weights (a Series by ticker, or an array over the panel's tickers; the rest stays cash)."
@@ -88,7 +103,8 @@ def rebalance(self, date, target) -> np.ndarray:
         target = target.reindex(self.panel.tickers, fill_value=0.0).to_numpy(float)
     if np.isnan(target).any() or target.sum() > 1 + 1e-6: raise ValueError(f"rebalance on {day}: weights have NaN or sum to {target.sum():.6f} > 1")
     drifted = self.advance(date)
-    if self.pos is None: self.days.append((i, np.zeros(1), np.ones(1)))
+    if self.pos is None: self.days.append((i, np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1)))
+    target = self.executable(i, target, drifted)
     turnover = np.abs(target - drifted).sum()
     cost = self.cost_bps * 1e-4 * turnover
     self.events += [(i, j, 'sold: left the universe') for j in np.flatnonzero((drifted > 0) & ~self.member[i])]
@@ -100,7 +116,7 @@ def rebalance(self, date, target) -> np.ndarray:
 # %% ../nbs/04_backtest.ipynb #4ec7b91a
 @dataclass
 class BacktestResult:
-    "Daily `returns` (gross, net, turnover, cost, cash), target `weights` and `drifted` weights per rebalance, `events`."
+    "Daily `returns` (gross, net, turnover, cost, cash), traded `weights` and `drifted` weights per rebalance, `events`."
     returns: pd.DataFrame
     weights: pd.DataFrame
     drifted: pd.DataFrame
@@ -117,21 +133,22 @@ def result(self, end=None) -> BacktestResult:
     if self.pos is None: raise ValueError("no rebalance yet: nothing to report")
     self.advance(end if end is not None else self.panel.dates[-1])
     dates, tickers = self.panel.dates, self.panel.tickers
-    rows = np.concatenate([start + np.arange(len(g)) for start, g, _ in self.days])
-    daily = pd.DataFrame({'gross': np.concatenate([g for _, g, _ in self.days]), 'turnover': 0.0, 'cost': 0.0,
-                          'cash': np.concatenate([c for *_, c in self.days])}, index=dates[rows])
+    rows = np.concatenate([start + np.arange(len(g)) for start, g, *_ in self.days])
+    daily = pd.DataFrame({k: np.concatenate([d[j] for d in self.days]) for j, k in enumerate(('gross', 'cost', 'turnover', 'cash'), 1)},
+                         index=dates[rows])
     at = dates[[t[0] for t in self.trades]]
-    daily.loc[at, 'turnover'], daily.loc[at, 'cost'] = [t[1] for t in self.trades], [t[2] for t in self.trades]
+    daily.loc[at, 'turnover'] += [t[1] for t in self.trades]
+    daily.loc[at, 'cost'] = 1 - (1 - daily.loc[at, 'cost']) * (1 - np.array([t[2] for t in self.trades]))
     daily.insert(1, 'net', (1 + daily.gross) * (1 - daily.cost) - 1)
     frame = lambda k: pd.DataFrame(np.array([t[k] for t in self.trades]), pd.DatetimeIndex(at, name='date'), tickers)
     events = pd.DataFrame([(dates[i], tickers[j], kind) for i, j, kind in self.events], columns=['date', 'ticker', 'kind'])
-    return BacktestResult(daily.rename_axis('date'), frame(3), frame(4), events)
+    return BacktestResult(daily[['gross', 'net', 'turnover', 'cost', 'cash']].rename_axis('date'), frame(3), frame(4), events)
 
 # %% ../nbs/04_backtest.ipynb #517dfc15
-def run_backtest(weights: pd.DataFrame, panel: Panel, cost_bps: float = 0.0, end=None) -> BacktestResult:
+def run_backtest(weights: pd.DataFrame, panel: Panel, cost_bps: float = 0.0, end=None, delisting_return: float = 0.0) -> BacktestResult:
     "Backtest target `weights` (rebalance dates x tickers, decided at each date's close) on `panel`."
     unknown = weights.columns.difference(panel.tickers)
     if len(unknown): raise ValueError(f"weights for tickers not in the panel {unknown[:5].tolist()}")
-    sim = Simulator(panel, cost_bps)
+    sim = Simulator(panel, cost_bps, delisting_return)
     for date, w in zip(weights.index, weights.reindex(columns=panel.tickers).fillna(0.0).to_numpy()): sim.rebalance(date, w)
     return sim.result(end)

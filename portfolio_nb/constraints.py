@@ -10,7 +10,7 @@ import cvxpy as cp, numpy as np, pandas as pd
 
 # %% auto #0
 __all__ = ['PortfolioConstraints', 'turnover', 'project_box_sum', 'project_capped_simplex', 'top_k_supports',
-           'closest_within_turnover', 'least_turnover', 'apply_constraints']
+           'closest_within_turnover', 'least_turnover', 'apply_constraints', 'forced_turnover']
 
 # %% ../nbs/02_constraints.ipynb #07f4b077
 @dataclass(frozen=True)
@@ -168,3 +168,13 @@ def apply_constraints(target: pd.Series, previous: pd.Series | None = None, cons
                      _l1_closest_support(t, q, k, lo, cap, budget)]
     found = [w for S in supports if (w := _closest_on(t, q, S, lo, cap, budget)) is not None]
     return pd.Series(min(found, key=lambda w: ((w - t) ** 2).sum()), index=target.index, name=target.name)
+
+# %% ../nbs/02_constraints.ipynb #e8dce358
+def forced_turnover(universe: pd.Index, previous: pd.Series | None, constraints: PortfolioConstraints | None = None) -> float:
+    "The turnover no feasible portfolio over `universe` avoids from the weights `previous` (the part exempt from the limit)."
+    c = constraints or PortfolioConstraints()
+    if previous is None or not len(previous): return 1.0
+    n, cap = len(universe), c.max_position_weight
+    q = previous.reindex(universe, fill_value=0.0).to_numpy(np.float64)
+    outside = float(previous.drop(universe, errors='ignore').abs().sum())
+    return outside + least_turnover(q, min(c.top_k_positions or n, n), 0.0 if c.long_only else -cap, cap)[0]

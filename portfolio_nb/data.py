@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #e61a960e
 from __future__ import annotations
-import os, shutil, tempfile, warnings
+import dataclasses, hashlib, os, shutil, tempfile, warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,12 +12,15 @@ import numpy as np, pandas as pd
 from fastcore.basics import patch_to
 
 # %% auto #0
-__all__ = ['PANEL_FILES', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar', 'membership_matrix', 'Panel', 'panel_from_frames',
-           'load_panel', 'panel_from_long', 'synthetic_panel', 'build_sample_dataset', 'shared_dataset']
+__all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar', 'membership_matrix',
+           'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel', 'panel_from_long',
+           'synthetic_panel', 'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
-PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet',
-                   volume='volume.parquet', calendar='universe_calendar.parquet')
+PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
+                   calendar='universe_calendar.parquet', delistings='delisting_returns.parquet',
+                   corrections='return_corrections.parquet')
+EXTREME_RETURN = 0.4  # a daily move beyond ±40% is reported, and dropped under the run config's `outliers: drop`
 
 # %% ../nbs/00_data.ipynb #6faeb9a7
 def _date_index(df: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -95,6 +98,35 @@ def membership_matrix(calendar: pd.DataFrame, dates: pd.DatetimeIndex, tickers: 
     np.add.at(steps, (last, col), -1)
     return pd.DataFrame(steps.cumsum(0)[:-1] > 0, index=dates, columns=tickers)
 
+# %% ../nbs/00_data.ipynb #af3fa722
+def clean_returns_table(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    "Validate a long `ticker, date, return` table; raise `ValueError` naming `label`."
+    if not isinstance(df, pd.DataFrame): raise ValueError(f"{label}: expected a DataFrame, got {type(df).__name__}")
+    missing = {'ticker', 'date', 'return'} - set(df.columns)
+    if missing: raise ValueError(f"{label}: lacks the column(s) {sorted(missing)}; it needs `ticker, date, return`")
+    try: out = pd.DataFrame({'ticker': df['ticker'].astype(str), 'date': pd.to_datetime(df['date']).dt.normalize(),
+                             'return': pd.to_numeric(df['return']).astype('float64')})
+    except (ValueError, TypeError) as e: raise ValueError(f"{label}: dates or returns do not parse ({e})") from None
+    bad = ~np.isfinite(out['return']) | (out['return'] < -1) | out.date.isna()
+    if bad.any(): raise ValueError(f"{label}: {bad.sum()} rows with a missing date or a return that is missing, infinite "
+                                   f"or below -100%, e.g. {out.ticker[bad].iloc[0]}")
+    dup = out.duplicated(['ticker', 'date'])
+    if dup.any(): raise ValueError(f"{label}: {dup.sum()} duplicate (ticker, date) rows, e.g. {out.ticker[dup].iloc[0]}")
+    return out.sort_values(['date', 'ticker'], ignore_index=True)
+
+# %% ../nbs/00_data.ipynb #f8303e1c
+def apply_corrections(returns: pd.DataFrame, corrections: pd.DataFrame, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "`returns` with the `corrections` (a clean long table) written in, and the table with the `original` values."
+    rows, cols = returns.index.get_indexer(corrections.date), returns.columns.get_indexer(corrections.ticker)
+    off = (rows < 0) | (cols < 0)
+    if off.any():
+        t, d = corrections.ticker[off].iloc[0], corrections.date[off].iloc[0].date()
+        raise ValueError(f"{label}: {off.sum()} corrections name a ticker or date the returns lack, e.g. {t} {d}")
+    values = returns.to_numpy(copy=True)
+    original = values[rows, cols]
+    values[rows, cols] = corrections['return'].to_numpy()
+    return pd.DataFrame(values, returns.index, returns.columns), corrections.assign(original=original)
+
 # %% ../nbs/00_data.ipynb #50940c55
 @dataclass(eq=False)
 class Panel:
@@ -105,6 +137,8 @@ class Panel:
     calendar: pd.DataFrame | None = None
     source: str = '<memory>'
     notes: list = field(default_factory=list)
+    delistings: pd.DataFrame | None = None
+    corrections: pd.DataFrame | None = None
 
     @property
     def dates(self) -> pd.DatetimeIndex: return self.returns.index
@@ -121,6 +155,12 @@ class Panel:
     def history_counts(self) -> np.ndarray:
         "Observed returns per ticker up to and including each date, int32 [T, N]."
         return self.returns.notna().to_numpy().cumsum(0, dtype=np.int32)
+
+    @cached_property
+    def last_observed(self) -> np.ndarray:
+        "Row of each ticker's last observed return, int [N] (-1 for a ticker without any)."
+        obs = self.returns.notna().to_numpy()
+        return np.where(obs.any(0), len(obs) - 1 - obs[::-1].argmax(0), -1)
 
     def __repr__(self):
         extra = ', '.join(k for k in ('prices', 'volume', 'calendar') if getattr(self, k) is not None) or 'returns only'
@@ -155,7 +195,7 @@ def _align(df, ref: pd.DataFrame, label: str, notes: list) -> pd.DataFrame:
     return df.reindex(index=ref.index, columns=ref.columns)
 
 # %% ../nbs/00_data.ipynb #9120e7d3
-def _defect_notes(returns: pd.DataFrame, calendar, extreme: float = 0.4) -> list[str]:
+def _defect_notes(returns: pd.DataFrame, calendar, extreme: float = EXTREME_RETURN) -> list[str]:
     "What a researcher should know about the data: coverage, late listings, gaps, extreme moves, membership."
     obs = returns.notna().to_numpy()
     T, N = obs.shape
@@ -180,19 +220,40 @@ def _defect_notes(returns: pd.DataFrame, calendar, extreme: float = 0.4) -> list
         if len(unused): notes.append(f"{len(unused)} calendar tickers have no data (ignored)")
     return notes
 
+# %% ../nbs/00_data.ipynb #383d3fe5
+def _check_delistings(table: pd.DataFrame, returns: pd.DataFrame, label: str, notes: list) -> pd.DataFrame:
+    "The rows of a clean delisting table for tickers of `returns`, refusing duplicates and dates before the last trade."
+    dup = table.ticker.duplicated()
+    if dup.any(): raise ValueError(f"{label}: {dup.sum()} tickers with several delisting returns, e.g. {table.ticker[dup].iloc[0]}")
+    known = table.ticker.isin(returns.columns)
+    if not known.all(): notes.append(f"{label}: {(~known).sum()} delisting returns of tickers without returns ignored")
+    table = table[known].reset_index(drop=True)
+    last = returns[table.ticker].apply(pd.Series.last_valid_index).to_numpy()
+    early = table.date.to_numpy() <= last.astype('datetime64[ns]')
+    if early.any(): raise ValueError(f"{label}: {early.sum()} delisting returns dated on or before the ticker's last "
+                                     f"observed return, e.g. {table.ticker[early].iloc[0]} {table.date[early].iloc[0].date()}")
+    return table
+
 # %% ../nbs/00_data.ipynb #a8ab437f
-def panel_from_frames(returns: pd.DataFrame, prices=None, volume=None, calendar=None,
+def panel_from_frames(returns: pd.DataFrame, prices=None, volume=None, calendar=None, delistings=None, corrections=None,
                       source: str = '<memory>', labels: dict | None = None) -> Panel:
-    "Validate and align wide `returns` (required), `prices`, `volume` and a long membership `calendar` into a `Panel`."
+    "Validate and align wide `returns`, `prices`, `volume`, a membership `calendar`, `delistings` and `corrections`."
     labels = {**{k: k for k in PANEL_FILES}, **(labels or {})}
     returns = clean_wide(returns, labels['returns'], 'returns')
     notes = []
+    if corrections is not None:
+        returns, corrections = apply_corrections(returns, clean_returns_table(corrections, labels['corrections']),
+                                                 labels['corrections'])
+        notes.append(f"{len(corrections)} returns corrected: " + ', '.join(
+            f"{r.ticker} {r.date.date()} {r.original:+.1%} -> {r['return']:+.1%}" for _, r in corrections.head(6).iterrows()))
     prices = None if prices is None else _align(clean_wide(prices, labels['prices'], 'prices'), returns, labels['prices'], notes)
     volume = None if volume is None else _align(clean_wide(volume, labels['volume'], 'volume'), returns, labels['volume'], notes)
     calendar = None if calendar is None else clean_calendar(calendar, labels['calendar'])
+    if delistings is not None: delistings = _check_delistings(clean_returns_table(delistings, labels['delistings']),
+                                                              returns, labels['delistings'], notes)
     if volume is None: notes.append("no volume: volume features are left out")
     notes = _defect_notes(returns, calendar) + notes
-    return Panel(returns, prices, volume, calendar, source=source, notes=notes)
+    return Panel(returns, prices, volume, calendar, source=source, notes=notes, delistings=delistings, corrections=corrections)
 
 # %% ../nbs/00_data.ipynb #e691472e
 def load_panel(path, verbose: bool = True) -> Panel:
@@ -205,7 +266,7 @@ def load_panel(path, verbose: bool = True) -> Panel:
         if not files[k].exists(): return None
         try: return pd.read_parquet(files[k])
         except Exception as e: raise ValueError(f"{files[k]}: not a readable parquet file ({e})") from None
-    panel = panel_from_frames(*(read(k) for k in PANEL_FILES), source=str(path), labels={k: str(f) for k, f in files.items()})
+    panel = panel_from_frames(**{k: read(k) for k in PANEL_FILES}, source=str(path), labels={k: str(f) for k, f in files.items()})
     if verbose: panel.report()
     return panel
 
@@ -233,7 +294,8 @@ def to_parquet(self, path) -> Path:
     try:
         for k in ('returns', 'prices', 'volume'):
             if (df := getattr(self, k)) is not None: df.to_parquet(tmp/PANEL_FILES[k])
-        if self.calendar is not None: self.calendar.to_parquet(tmp/PANEL_FILES['calendar'], index=False)
+        for k in ('calendar', 'delistings', 'corrections'):
+            if (df := getattr(self, k)) is not None: df.drop(columns='original', errors='ignore').to_parquet(tmp/PANEL_FILES[k], index=False)
         _replace_dir(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -280,9 +342,41 @@ def until(self, date) -> Panel:
     "The panel cut after `date` (the last trading day at or before it): what a decision at `date` may read."
     i = self.row(date) + 1
     cut = lambda df: None if df is None else df.iloc[:i]
-    p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes)
+    upto = lambda df: None if df is None else df[df.date <= self.dates[i - 1]]
+    p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes,
+              upto(self.delistings), upto(self.corrections))
     if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
     return p
+
+# %% ../nbs/00_data.ipynb #b9cb7922
+@patch_to(Panel)
+def drop_outliers(self, threshold: float = EXTREME_RETURN) -> Panel:
+    "A copy of the panel whose returns beyond ±`threshold` are missing (halt days), with a note that lists them."
+    out = self.returns.abs() > threshold
+    big = self.returns.where(out).stack().dropna()
+    note = (f"outliers: {len(big)} returns beyond ±{threshold:.0%} dropped (now missing: halt days)"
+            + (': ' + ', '.join(f"{t} {d.date()} {v:+.1%}" for (d, t), v in big.head(6).items()) if len(big) else ''))
+    return dataclasses.replace(self, returns=self.returns.mask(out), notes=self.notes + [note])
+
+# %% ../nbs/00_data.ipynb #b01631d6
+@patch_to(Panel)
+def _row_hashes(self) -> list:
+    "Per frame (returns, prices, volume), one uint64 hash per date row, cached."
+    if '_rows' not in self.__dict__:
+        self.__dict__['_rows'] = [None if df is None else pd.util.hash_pandas_object(df, index=True).to_numpy()
+                                  for df in (self.returns, self.prices, self.volume)]
+    return self.__dict__['_rows']
+
+@patch_to(Panel)
+def fingerprint(self, date=None) -> str:
+    "A hash of everything the panel holds up to `date` (all of it where None): values, dates, tickers, calendar, delistings."
+    i = len(self.dates) if date is None else self.row(date) + 1
+    h = hashlib.sha256(','.join(self.tickers).encode())
+    for rows in self._row_hashes(): h.update(b'-' if rows is None else rows[:i].tobytes())
+    for df in (self.calendar, self.delistings):
+        if df is not None and 'date' in df: df = df[df.date <= self.dates[i - 1]]
+        h.update(b'-' if df is None else pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/00_data.ipynb #a2e74d4d
 SAMPLE_DATASETS = dict(sp500='load_sp500_dataset', factors='load_factors_dataset')
