@@ -4,22 +4,23 @@
 
 # %% ../nbs/13_walkforward.ipynb #9620c909
 from __future__ import annotations
-import dataclasses, hashlib, json, shutil, tempfile, time
+import dataclasses, functools, hashlib, json, shutil, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, yaml
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
+import portfolio_nb
 from .data import Panel, load_panel
-from .constraints import PortfolioConstraints, apply_constraints
+from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, make_model
 from .training import seed_everything
 import portfolio_nb.models.lstm, portfolio_nb.models.xlstm, portfolio_nb.models.gat  # register the neural models in MODELS
-from .models.lstm import NeuralPortfolioModel
 
 # %% auto #0
-__all__ = ['ConfigError', 'RunConfig', 'Fold', 'make_folds', 'fingerprint', 'FoldStore', 'WalkForwardResult', 'run_walkforward']
+__all__ = ['RECORDS', 'ConfigError', 'RunConfig', 'Fold', 'make_folds', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold',
+           'FoldStore', 'WalkForwardResult', 'simulate', 'model_folds', 'run_walkforward']
 
 # %% ../nbs/13_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -40,6 +41,8 @@ class RunConfig:
     models: dict = field(default_factory=lambda: {'equal_weight': {}})
     seed: int = 0
     memory: str | None = None
+    delisting_return: float = 0.0
+    outliers: str = 'keep'
 
 # %% ../nbs/13_walkforward.ipynb #09804e77
 def _fail(msg): raise ConfigError(msg)
@@ -64,6 +67,9 @@ def from_dict(cls, d: dict) -> RunConfig:
     if c.retrain not in ('Y', 'Q', 'M') and not (isinstance(c.retrain, int) and c.retrain >= 1): _fail(f"retrain must be 'Y', 'Q', 'M' or a number of rebalances, not {c.retrain!r}")
     if c.memory not in (None, 'auto', '8gb', '12gb', '24gb'): _fail(f"memory must be 'auto', '8gb', '12gb' or '24gb', not {c.memory!r}")
     if c.window not in ('expanding', 'rolling'): _fail(f"window must be 'expanding' or 'rolling', not {c.window!r}")
+    if c.outliers not in ('keep', 'drop'): _fail(f"outliers must be 'keep' or 'drop', not {c.outliers!r}")
+    if isinstance(c.delisting_return, bool) or not isinstance(c.delisting_return, (int, float)) or not c.delisting_return >= -1:
+        _fail(f"delisting_return must be a return of at least -1, not {c.delisting_return!r}")
     if c.window == 'rolling' and not (isinstance(c.train_days, int) and c.train_days > 0): _fail("a rolling window needs train_days, a positive number of trading days")
     try: start, end = (pd.Timestamp(x) if x is not None else None for x in (c.start, c.end))
     except ValueError as e: _fail(f"start/end are not dates ({e})")
@@ -90,6 +96,21 @@ def check_against(self, panel: Panel):
         v = getattr(self, k)
         if v is not None and not lo <= pd.Timestamp(v) <= hi: _fail(f"{k} {pd.Timestamp(v).date()} is outside the data ({lo.date()}..{hi.date()})")
     if not len(rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)): _fail("no rebalance date between start and end")
+
+@patch_to(RunConfig)
+def load_panel(self, verbose: bool = False) -> Panel:
+    "The config's data as its decisions and backtests see it: loaded, with outliers dropped under `outliers: drop`."
+    panel = load_panel(self.data, verbose=False)
+    panel = panel.drop_outliers() if self.outliers == 'drop' else panel
+    if verbose: panel.report()
+    return panel
+
+@patch_to(RunConfig)
+def model_params(self, model: str, fold: int = 0) -> dict:
+    "The constructor arguments of `model` for fold `fold`: its config entry, plus the run options its class accepts."
+    options = dict(seed=self.seed + fold, memory=self.memory)
+    accepted = getattr(MODELS[model], 'run_options', ())
+    return self.models[model] | {k: v for k, v in options.items() if k in accepted and v is not None}
 
 # %% ../nbs/13_walkforward.ipynb #446abd18
 @dataclass
@@ -122,89 +143,130 @@ def make_folds(dates: pd.DatetimeIndex, decisions: pd.DatetimeIndex, retrain='Y'
     return folds
 
 # %% ../nbs/13_walkforward.ipynb #3c0079ed
-def fingerprint(config: RunConfig, model: str, panel: Panel) -> str:
-    "Hash of what determines a run's results: the config, the model and its parameters, and the data."
-    data = [str(panel.dates[0]), str(panel.dates[-1]), list(panel.returns.shape), float(np.nansum(panel.returns.to_numpy()))]
-    blob = json.dumps([dataclasses.asdict(config) | {'name': None}, model, data], sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+@functools.cache
+def code_hash() -> str:
+    "A hash of the sources of the installed `portfolio_nb` package."
+    root = Path(portfolio_nb.__file__).parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob('*.py')): h.update(f.relative_to(root).as_posix().encode() + f.read_bytes())
+    return h.hexdigest()[:16]
 
-class FoldStore:
-    "Finished folds of one run in `root`, keyed by the run's fingerprint."
-    def __init__(self, root, fingerprint: str):
-        self.root = Path(root)
-        stamp = self.root/'fingerprint'
-        if stamp.exists() and stamp.read_text() != fingerprint: shutil.rmtree(self.root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(fingerprint)
+def fold_key(model: str, params: dict, fold: Fold, panel: Panel) -> str:
+    "Key of a fitted fold: the data it can read, the code, the model, its parameters (with the seed) and its dates."
+    parts = [panel.fingerprint(fold.decisions[-1]), code_hash(), model, params, fold.log()]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
-    def load(self, i: int):
-        "The saved (weights, info, {name: frame}) of fold `i`, or None."
-        d = self.root/f'fold_{i:03d}'
-        if not (d/'info.json').exists(): return None
-        frames = {f.stem: pd.read_parquet(f) for f in d.glob('*.parquet') if f.stem != 'weights'}
-        return pd.read_parquet(d/'weights.parquet'), json.loads((d/'info.json').read_text()), frames
+# %% ../nbs/13_walkforward.ipynb #38e021a3
+RECORDS = ('scores', 'diagnostics', 'edges')
 
-    def save(self, i: int, weights: pd.DataFrame, info: dict, frames: dict | None = None, model=None):
-        "Write fold `i` atomically: weights, info, named frames (scores, diagnostics) and the model's checkpoint."
-        tmp = Path(tempfile.mkdtemp(prefix=f'.fold_{i:03d}.', dir=self.root))
-        weights.to_parquet(tmp/'weights.parquet')
-        for name, df in (frames or {}).items(): df.to_parquet(tmp/f'{name}.parquet')
-        if hasattr(model, 'save_checkpoint'): model.save_checkpoint(tmp/'checkpoint.pt')
-        (tmp/'info.json').write_text(json.dumps(info, indent=1, default=str))
-        dest = self.root/f'fold_{i:03d}'
-        if dest.exists(): shutil.rmtree(dest)
-        tmp.rename(dest)
-
-# %% ../nbs/13_walkforward.ipynb #c3019745
 @dataclass
-class WalkForwardResult:
-    "The backtest of a walk-forward run, its fold log, the model's info, its scores (dates x tickers) and diagnostics (or None)."
-    backtest: BacktestResult
-    folds: list
-    model_info: dict
-    scores: pd.DataFrame | None
-    diagnostics: pd.DataFrame | None = None
-    edges: pd.DataFrame | None = None
+class FoldResult:
+    "A fitted fold: raw `targets` (decisions x tickers, NaN outside the model's universe), its log and the model's records."
+    targets: pd.DataFrame
+    log: dict
+    records: dict
 
 def _frame(v) -> pd.DataFrame:
     "A model's per-date records as a frame: a dict date -> values (scores, diagnostics) or a list of rows (graph edges)."
     return pd.DataFrame.from_dict(v, orient='index').rename_axis('date') if isinstance(v, dict) else pd.DataFrame(v)
 
+def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, progress: bool = False) -> tuple[FoldResult, object]:
+    "Stage one for one fold: fit a fresh model on the past and collect its raw targets at the fold's decisions; the model too."
+    params = config.model_params(model_name, fold.index)
+    seed_everything(config.seed + fold.index)
+    model, t = make_model(model_name, params), time.perf_counter()
+    model.fit(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
+    log = fold.log() | {'fit_seconds': round(time.perf_counter() - t, 3), 'model': model.get_model_info()}
+    rows = [model.predict_weights(d, panel.until(d)).rename(d)
+            for d in tqdm(fold.decisions, desc=f'fold {fold.index}', leave=False, disable=not progress)]
+    targets = pd.DataFrame(rows).reindex(columns=panel.tickers).rename_axis('date')
+    return FoldResult(targets, log, {k: _frame(v) for k in RECORDS if (v := getattr(model, k, None))}), model
+
+# %% ../nbs/13_walkforward.ipynb #9db6424d
+class FoldStore:
+    "Fitted folds in `root`, one folder per fold key; a folder appears only once it is complete."
+    def __init__(self, root):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for tmp in self.root.glob('.tmp-*'): shutil.rmtree(tmp, ignore_errors=True)  # left behind by a killed run
+
+    def load(self, key: str) -> FoldResult | None:
+        "The fold stored under `key`, or None."
+        d = self.root/key
+        if not (d/'log.json').exists(): return None
+        records = {f.stem: pd.read_parquet(f) for f in d.glob('*.parquet') if f.stem in RECORDS}
+        return FoldResult(pd.read_parquet(d/'targets.parquet'), json.loads((d/'log.json').read_text()), records)
+
+    def save(self, key: str, fold: FoldResult, model=None) -> Path:
+        "Write `fold` (and the model's checkpoint, where it has one) under `key`: complete or not at all."
+        dest = self.root/key
+        if dest.exists(): return dest  # a key determines its content
+        tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=self.root))
+        try:
+            fold.targets.to_parquet(tmp/'targets.parquet')
+            for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
+            if hasattr(model, 'save_checkpoint'): model.save_checkpoint(tmp/'checkpoint.pt')
+            (tmp/'log.json').write_text(json.dumps(fold.log, indent=1, default=str))
+            try: tmp.rename(dest)
+            except OSError:
+                if not dest.exists(): raise  # else another writer stored the same key first: theirs is as good
+        finally: shutil.rmtree(tmp, ignore_errors=True)
+        return dest
+
+    def prune(self, keep):
+        "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
+        for d in self.root.iterdir():
+            if d.name not in keep: shutil.rmtree(d) if d.is_dir() else d.unlink()
+
+# %% ../nbs/13_walkforward.ipynb #c3019745
+@dataclass
+class WalkForwardResult:
+    "A walk-forward run: backtest, per-rebalance `trades`, fold log, model info, raw targets and the model's records."
+    backtest: BacktestResult
+    trades: pd.DataFrame
+    folds: list
+    model_info: dict
+    targets: pd.DataFrame
+    scores: pd.DataFrame | None = None
+    diagnostics: pd.DataFrame | None = None
+    edges: pd.DataFrame | None = None
+
+def simulate(config: RunConfig, targets: pd.DataFrame, panel: Panel) -> tuple[BacktestResult, pd.DataFrame]:
+    "Stage two: constrain the raw `targets` (decisions x tickers) against the drifted weights and backtest them."
+    constraints = PortfolioConstraints.from_dict(config.constraints)
+    per_month = rebalances_per_month(config.rebalance)
+    sim, log = Simulator(panel, constraints.transaction_cost_bps, config.delisting_return), []
+    for date, row in targets.iterrows():
+        target, drifted = row.dropna(), pd.Series(sim.advance(date), panel.tickers)
+        held = drifted[drifted != 0]
+        sim.rebalance(date, apply_constraints(target, held, constraints, per_month))
+        log.append((date, sim.trades[-1][1], forced_turnover(target.index, held, constraints)))
+    trades = pd.DataFrame(log, columns=['date', 'turnover', 'forced']).set_index('date')
+    return sim.result(config.end), trades.assign(limit=constraints.turnover_limit(per_month))
+
 # %% ../nbs/13_walkforward.ipynb #1218180f
+def model_folds(config: RunConfig, model_name: str, panel: Panel) -> list[Fold]:
+    "The folds of `model_name` under `config` (the model's embargo before each)."
+    decisions = rebalance_schedule(panel.dates, config.rebalance, config.start, config.end)
+    embargo = make_model(model_name, config.model_params(model_name)).embargo_days
+    return make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, embargo)
+
 def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = None, state_dir=None,
                     progress: bool = True) -> WalkForwardResult:
-    "Fit fold by fold, decide at each rebalance, constrain and backtest `model_name` of `config`; resume from `state_dir`."
-    panel = panel if panel is not None else load_panel(config.data, verbose=False)
+    "Fit `model_name` of `config` fold by fold (resuming from `state_dir`), then constrain and backtest its targets."
+    panel = panel if panel is not None else config.load_panel()
     config.check_against(panel)
-    params = config.models.get(model_name, {})
-    if config.memory and issubclass(MODELS[model_name], NeuralPortfolioModel): params = {**params, 'memory': config.memory}
-    constraints = PortfolioConstraints.from_dict(config.constraints)
-    decisions = rebalance_schedule(panel.dates, config.rebalance, config.start, config.end)
-    folds = make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, make_model(model_name, params).embargo_days)
-    store = FoldStore(state_dir, fingerprint(config, model_name, panel)) if state_dir else None
-    sim, per_month = Simulator(panel, constraints.transaction_cost_bps), rebalances_per_month(config.rebalance)
-    logs, collected, info = [], {'scores': [], 'diagnostics': [], 'edges': []}, {}
-    for fold in tqdm(folds, desc=f'{model_name} folds', disable=not progress):
-        saved = store.load(fold.index) if store else None
-        if saved:
-            weights, log, frames = saved
-            for date, w in weights.iterrows(): sim.rebalance(date, w)
-        else:
-            seed_everything(config.seed + fold.index)
-            model, t = make_model(model_name, params), time.perf_counter()
-            model.fit(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
-            log = fold.log() | {'fit_seconds': round(time.perf_counter() - t, 3), 'model': model.get_model_info()}
-            rows = []
-            for date in tqdm(fold.decisions, desc=f'fold {fold.index}', leave=False, disable=not progress):
-                target = model.predict_weights(date, panel.until(date))
-                drifted = pd.Series(sim.advance(date), panel.tickers)
-                w = apply_constraints(target, drifted[drifted != 0], constraints, per_month)
-                sim.rebalance(date, w)
-                rows.append(w.rename(date))
-            weights = pd.DataFrame(rows).reindex(columns=panel.tickers).fillna(0.0).rename_axis('date')
-            frames = {k: _frame(v) for k in collected if (v := getattr(model, k, None))}
-            if store: store.save(fold.index, weights, log, frames, model)
-        logs.append(log); info = log['model']
-        for k, df in frames.items(): collected[k].append(df)
-    together = {k: pd.concat(v) if v else None for k, v in collected.items()}
-    return WalkForwardResult(sim.result(config.end), logs, info, together['scores'], together['diagnostics'], together['edges'])
+    folds = model_folds(config, model_name, panel)
+    keys = [fold_key(model_name, config.model_params(model_name, f.index), f, panel) for f in folds]
+    store, fitted = FoldStore(state_dir) if state_dir else None, []
+    for fold, key in zip(tqdm(folds, desc=f'{model_name} folds', disable=not progress), keys):
+        done = store.load(key) if store else None
+        if done is None:
+            done, model = fit_fold(config, model_name, fold, panel, progress)
+            if store: store.save(key, done, model)
+        fitted.append(done)
+    if store: store.prune(set(keys))
+    targets = pd.concat([f.targets for f in fitted])
+    backtest, trades = simulate(config, targets, panel)
+    records = {k: pd.concat(v) if (v := [f.records[k] for f in fitted if k in f.records]) else None for k in RECORDS}
+    return WalkForwardResult(backtest, trades, [f.log for f in fitted], fitted[-1].log['model'], targets, **records)

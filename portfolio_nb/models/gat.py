@@ -130,7 +130,6 @@ class GATPortfolioModel(NeuralPortfolioModel):
         X, mask = make_windows(cube, end_dates)
         return (X, return_windows(panel, end_dates, self.params['graph_lookback'])), mask
     def build_network(self, n_features): return GATPortfolioNetwork(GATConfig(**{**self.net_overrides, 'input_size': n_features}))
-    def target_mask(self, Y): return torch.ones(Y.shape[:2], dtype=torch.bool)
     def metric(self, net, batches): return validation_sharpe(net, batches)
 
 # %% ../../nbs/11_models.gat.ipynb #38d40675

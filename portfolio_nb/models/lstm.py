@@ -12,14 +12,14 @@ from torch import nn
 from ..data import Panel
 from ..features import FeatureConfig, compute_features, make_windows, make_targets
 from ..losses import SharpeRatioLoss, combined_rank_regression_loss, spearman_correlation, portfolio_returns, pooled_sharpe
-from ..training import TrainConfig, Trainer, chronological_split, to_device
+from ..training import TrainConfig, Trainer, chronological_split, seed_everything, to_device
 from .base import MODELS, PortfolioModel
 from ..memory import estimate_sample_bytes
 
 # %% auto #0
 __all__ = ['PRESETS', 'scatter_assets', 'masked_softmax', 'LSTMModelConfig', 'LSTMPortfolioNetwork', 'StockLSTMConfig',
-           'StockLSTM', 'NeuralPreset', 'NeuralPortfolioModel', 'validation_sharpe', 'LSTMModel', 'mean_rank_ic',
-           'StockLSTMModel']
+           'StockLSTM', 'NeuralPreset', 'NeuralPortfolioModel', 'validation_sharpe', 'LSTMModel', 'horizon_return',
+           'mean_rank_ic', 'StockLSTMModel']
 
 # %% ../../nbs/09_models.lstm.ipynb #b65d4fcc
 def scatter_assets(values: torch.Tensor, mask: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
@@ -106,18 +106,19 @@ PRESETS = {
 # %% ../../nbs/09_models.lstm.ipynb #5a72bf1f
 class NeuralPortfolioModel(PortfolioModel):
     "Shared fit/predict of the neural models; subclasses define the network, the loss, the metric and the weights."
+    run_options = ('memory', 'seed')
     def __init__(self, preset: str = 'cpu-small', min_history_days: int = 100, features: dict | None = None, net: dict | None = None,
                  train: dict | None = None, sample_stride: int | None = None, train_lookback_days: int | None = None, progress: bool = False,
-                 memory: str | None = None):
+                 memory: str | None = None, seed: int = 0):
         if preset not in PRESETS[self.name]: raise ValueError(f"{self.name}: unknown preset {preset!r}; choose from {list(PRESETS[self.name])}")
         p = PRESETS[self.name][preset]
         f = {**p.features, **(features or {}), 'min_history_days': min_history_days}
         self.feature_config = FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
         self.net_overrides = {**p.net, **(net or {})}
-        self.train_config = TrainConfig(**{**p.train, **(train or {}), **({'memory': memory} if memory else {})})
+        self.train_config = TrainConfig(**{**p.train, **(train or {}), 'seed': seed, **({'memory': memory} if memory else {})})
         self.sample_stride, self.train_lookback_days = sample_stride or p.sample_stride, train_lookback_days or p.train_lookback_days
         super().__init__(min_history_days, preset=preset, features=features or {}, net=net or {}, train=train or {},
-                         sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days)
+                         sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days, seed=seed)
         self.embargo_days, self.progress, self.net, self.trainer = self.feature_config.forecast_horizon, progress, None, None
 
 # %% ../../nbs/09_models.lstm.ipynb #f0bec907
@@ -142,10 +143,16 @@ def training_samples(self, panel: Panel, fit_period) -> tuple:
     return cube, X, mask, Y, ends, np.flatnonzero(keep)
 
 @patch_to(NeuralPortfolioModel)
+def target_mask(self, Y: torch.Tensor) -> torch.Tensor:
+    "Assets [B, N] whose every target return is known: the others take no part in their sample."
+    return torch.isfinite(Y).all(-1)
+
+@patch_to(NeuralPortfolioModel)
 def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
     "Train a fresh network on the samples of `fit_period` (chronological split, embargo of the horizon)."
     cube, X, mask, Y, ends, keep = self.training_samples(panel, fit_period)
     tr, va = chronological_split(ends[keep], self.train_config.val_fraction, embargo=self.embargo_days)
+    seed_everything(self.train_config.seed)
     self.net = self.build_network(len(cube.names))
     self.trainer = Trainer(self.net, self.loss, self.metric, self.train_config, progress=self.progress)
     t = time.perf_counter()
@@ -192,7 +199,6 @@ class LSTMModel(NeuralPortfolioModel):
     name = 'lstm'
     def build_network(self, n_features): return LSTMPortfolioNetwork(LSTMModelConfig(**{**self.net_overrides, 'input_size': n_features,
                                                                                           'forecast_horizon': self.feature_config.forecast_horizon}))
-    def target_mask(self, Y): return torch.ones(Y.shape[:2], dtype=torch.bool)
     def loss(self, net, x, m, y): return SharpeRatioLoss()(net(x, m)[0], y, m)
     def sample_bytes(self, X, mask):
         c = self.net.c
@@ -204,9 +210,14 @@ class LSTMModel(NeuralPortfolioModel):
         return pd.Series(w[mask].numpy().astype(float), tickers[mask.numpy()])
 
 # %% ../../nbs/09_models.lstm.ipynb #54cb84b6
+def horizon_return(y: torch.Tensor) -> torch.Tensor:
+    "Compounded return [B, N] of daily returns `y` [B, N, H] over the horizon."
+    return torch.prod(1 + y, -1) - 1
+
 def mean_rank_ic(net, batches) -> float:
-    "Mean Spearman correlation (hard ranks) between predictions and next-day returns over the validation samples."
-    return torch.cat([spearman_correlation(net(x, m).float(), y[..., 0].float(), m, temperature=1e-4) for x, m, y in batches]).nanmean().item()
+    "Mean Spearman correlation (hard ranks) between predictions and horizon returns over the validation samples."
+    return torch.cat([spearman_correlation(net(x, m).float(), horizon_return(y.float()), m, temperature=1e-4)
+                      for x, m, y in batches]).nanmean().item()
 
 class StockLSTMModel(NeuralPortfolioModel):
     "The model-details spec's StockLSTM as a PortfolioModel: a next-day ranker, long the top k positive predictions."
@@ -215,8 +226,7 @@ class StockLSTMModel(NeuralPortfolioModel):
         super().__init__(preset, **kw)
         self.params['top_k'], self.no_positive = top_k, []
     def build_network(self, n_features): return StockLSTM(StockLSTMConfig(**{**self.net_overrides, 'input_size': n_features}))
-    def target_mask(self, Y): return torch.isfinite(Y[..., 0])
-    def loss(self, net, x, m, y): return combined_rank_regression_loss(net(x, m), torch.nan_to_num(y[..., 0]), m)
+    def loss(self, net, x, m, y): return combined_rank_regression_loss(net(x, m), horizon_return(torch.nan_to_num(y)), m)
     def metric(self, net, batches): return mean_rank_ic(net, batches)
     def to_weights(self, date, out, mask, tickers):
         pred = pd.Series(out[0].float().cpu()[mask].numpy().astype(float), tickers[mask.numpy()])

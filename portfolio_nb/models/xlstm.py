@@ -123,7 +123,6 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
 
     def build_network(self, n_features):
         return XLSTMPortfolioNetwork(XLSTMConfig(**{**self.net_overrides, 'input_size': n_features, 'context_length': self.feature_config.sequence_length}))
-    def target_mask(self, Y): return torch.ones(Y.shape[:2], dtype=torch.bool)
     def metric(self, net, batches): return validation_sharpe(net, batches)
 
 # %% ../../nbs/10_models.xlstm.ipynb #77e3e92c
