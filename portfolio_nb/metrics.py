@@ -9,9 +9,9 @@ from scipy.stats import norm
 
 # %% auto #0
 __all__ = ['annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown', 'max_drawdown',
-           'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag', 'information_coefficient',
-           'ic_summary', 'probabilistic_sharpe_ratio', 'expected_max_sharpe', 'deflated_sharpe_ratio',
-           'performance_summary']
+           'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag', 'forward_returns',
+           'holding_returns', 'information_coefficient', 'ic_summary', 'probabilistic_sharpe_ratio',
+           'expected_max_sharpe', 'deflated_sharpe_ratio', 'performance_summary']
 
 # %% ../nbs/03_metrics.ipynb #887542cb
 def _returns(r) -> pd.Series:
@@ -84,12 +84,27 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name]
 
 def average_turnover(frame: pd.DataFrame, periods: int = 252) -> float:
-    "Turnover traded in a year: the sum of the frame's daily `turnover` over its length in years."
-    return _div(_column(frame, 'turnover').sum(), len(frame) / periods)
+    "Turnover traded in a year after the buy-in: the frame's daily `turnover` after its first day, over its length in years."
+    return _div(_column(frame, 'turnover').iloc[1:].sum(), len(frame) / periods)
 
 def cost_drag(frame: pd.DataFrame, periods: int = 252) -> float:
     "Annual return lost to costs: annualized return of `gross` minus annualized return of `net`."
     return annualized_return(_column(frame, 'gross'), periods) - annualized_return(_column(frame, 'net'), periods)
+
+# %% ../nbs/03_metrics.ipynb #a271d05e
+def forward_returns(returns: pd.DataFrame, horizon: int = 1) -> pd.DataFrame:
+    "Compounded return over t+1 .. t+`horizon` at each date t (dates x tickers); missing where any day of it is."
+    if not (isinstance(horizon, int) and horizon >= 1): raise ValueError(f"horizon must be a positive number of days, got {horizon!r}")
+    return np.expm1(np.log1p(returns).rolling(horizon, min_periods=horizon).sum().shift(-horizon))
+
+def holding_returns(returns: pd.DataFrame, decisions: pd.DatetimeIndex, end=None) -> pd.DataFrame:
+    "Compounded return from each decision date (exclusive) to the next one, the last to `end` (inclusive); decisions x tickers."
+    log = np.log1p(returns.loc[:end]).fillna(0.0).cumsum()
+    missing = returns.loc[:end].isna().cumsum()
+    at = lambda df, dates: df.reindex(dates, method='ffill').to_numpy()
+    stops = decisions[1:].append(pd.DatetimeIndex([log.index[-1]]))
+    gap = at(missing, stops) - at(missing, decisions)
+    return pd.DataFrame(np.where(gap > 0, np.nan, np.expm1(at(log, stops) - at(log, decisions))), decisions, returns.columns)
 
 # %% ../nbs/03_metrics.ipynb #2473da63
 def _row_corr(x: pd.DataFrame, y: pd.DataFrame) -> pd.Series:
@@ -109,13 +124,16 @@ def information_coefficient(scores: pd.DataFrame, forward_returns: pd.DataFrame,
     return _row_corr(x, y).rename('ic' if method == 'pearson' else 'rank_ic')
 
 # %% ../nbs/03_metrics.ipynb #619b0a33
-def ic_summary(ic: pd.Series, name: str | None = None) -> dict:
-    "Mean, std, ICIR (mean / std, not annualized), t-stat and number of dates of a daily IC series, keyed `{name}_mean`, `{name}ir`, ..."
+def ic_summary(ic: pd.Series, name: str | None = None, overlap: int = 0) -> dict:
+    "Mean, std, ICIR, t-stat (Newey-West over `overlap` lags) and count of an IC series, keyed `{name}`, `{name}_std`, ..."
     name = name or ic.name or 'ic'
     ic = ic.dropna()
-    mean, std = float(ic.mean()), _std(ic)
-    return {f'{name}_mean': mean, f'{name}_std': std, f'{name}ir': _div(mean, std),
-            f'{name}_t_stat': _div(mean * np.sqrt(len(ic)), std), f'{name}_n_dates': len(ic)}
+    mean, std, n = float(ic.mean()), _std(ic), len(ic)
+    x = (ic - mean).to_numpy()
+    lags = range(1, min(overlap, n - 1) + 1)
+    long_run = 1 + 2 * sum((1 - l / (overlap + 1)) * (x[l:] * x[:-l]).sum() / (x * x).sum() for l in lags) if n > 1 and std else 1.0
+    return {name: mean, f'{name}_std': std, f'{name}_ir': _div(mean, std),
+            f'{name}_t_stat': _div(mean * np.sqrt(n), std * np.sqrt(max(long_run, 0.0))), f'{name}_n': n}
 
 # %% ../nbs/03_metrics.ipynb #92cef366
 def probabilistic_sharpe_ratio(r: pd.Series, benchmark_sharpe: float = 0.0) -> float:
@@ -145,8 +163,9 @@ def deflated_sharpe_ratio(r: pd.Series, n_trials: float, trial_sharpes_var: floa
 def performance_summary(frame: pd.DataFrame, periods: int = 252, n_trials: float = 1, trial_sharpes_var: float | None = None) -> dict:
     "Every metric of the `net` returns of a backtest frame, with its average turnover and cost drag, as a dict of floats."
     net = _column(frame, 'net')
+    v = _div(1, len(_returns(net)) - 1) if trial_sharpes_var is None else float(trial_sharpes_var)
     return dict(annual_return=annualized_return(net, periods), annual_volatility=annualized_volatility(net, periods),
                 sharpe=sharpe_ratio(net, periods=periods), sortino=sortino_ratio(net, periods), max_drawdown=max_drawdown(net),
                 calmar=calmar_ratio(net, periods), hit_rate=hit_rate(net), avg_turnover=average_turnover(frame, periods),
                 cost_drag=cost_drag(frame, periods), psr=probabilistic_sharpe_ratio(net),
-                dsr=deflated_sharpe_ratio(net, n_trials, trial_sharpes_var))
+                dsr=deflated_sharpe_ratio(net, n_trials, v) if v == v else np.nan, n_trials=float(n_trials), trial_sharpes_var=v)

@@ -4,27 +4,38 @@
 
 # %% ../nbs/14_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import argparse, base64, io, os, shutil, sys, tempfile, time
+import argparse, base64, importlib.resources, io, json, os, shutil, sys, tempfile, time
 from pathlib import Path
-import pandas as pd
+import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
-import portfolio_nb
 from tqdm.auto import tqdm
-from .data import SAMPLE_DATASETS, Panel, build_sample_dataset, load_panel, _replace_dir
-from .metrics import information_coefficient, ic_summary, performance_summary, sharpe_ratio
+from .data import SAMPLE_DATASETS, Panel, build_sample_dataset, _replace_dir
+from .metrics import forward_returns, holding_returns, information_coefficient, ic_summary, performance_summary
 from .walkforward import ConfigError, RunConfig, WalkForwardResult
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'model_metrics', 'plot_weights', 'notebook_to_html', 'ReportError', 'render_report', 'summary_table',
-           'render_summary', 'run_reports', 'main']
+__all__ = ['IC_HORIZONS', 'TEMPLATE', 'ic_series', 'model_metrics', 'plot_weights', 'ipc_kernel_manager', 'notebook_to_html',
+           'ReportError', 'render_report', 'current_reports', 'summary_table', 'render_summary', 'run_reports', 'main']
+
+# %% ../nbs/14_reports.ipynb #ba6db90e
+IC_HORIZONS = (1, 5, 21)
+
+def ic_series(scores: pd.DataFrame, returns: pd.DataFrame, end=None) -> pd.DataFrame:
+    "Per decision date: IC and rank IC against the holding-period return, and rank IC at each of `IC_HORIZONS` days."
+    hold = holding_returns(returns, scores.index, end)
+    out = dict(ic_hold=information_coefficient(scores, hold), rank_ic_hold=information_coefficient(scores, hold, 'spearman'))
+    for h in IC_HORIZONS: out[f'rank_ic_{h}d'] = information_coefficient(scores, forward_returns(returns, h), 'spearman')
+    return pd.DataFrame(out).rename_axis('date')
 
 # %% ../nbs/14_reports.ipynb #8cb32a9a
-def model_metrics(result: WalkForwardResult, panel: Panel, n_trials: int = 1, trial_sharpes_var: float | None = None) -> dict:
-    "Performance summary of a walk-forward result, with IC statistics where the model kept scores."
-    out = performance_summary(result.backtest.returns, n_trials=n_trials, trial_sharpes_var=trial_sharpes_var)
-    if result.scores is not None:
-        forward = panel.returns.shift(-1)
-        for method in ('pearson', 'spearman'): out |= ic_summary(information_coefficient(result.scores, forward, method))
+def model_metrics(result: WalkForwardResult, panel: Panel, n_trials: int = 1) -> dict:
+    "Performance summary of a walk-forward result (DSR over `n_trials`), with IC statistics where the model kept scores."
+    out = performance_summary(result.backtest.returns, n_trials=n_trials)
+    if result.scores is None: return out
+    spacing = int(np.diff(panel.dates.get_indexer(result.scores.index)).min()) if len(result.scores) > 1 else 1
+    for name, ic in ic_series(result.scores, panel.returns, result.backtest.returns.index[-1]).items():
+        days = int(name.split('_')[-1][:-1]) if name.endswith('d') else spacing
+        out |= ic_summary(ic, name, overlap=-(-days // spacing) - 1)
     return out
 
 # %% ../nbs/14_reports.ipynb #0fbafb0f
@@ -40,7 +51,15 @@ def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
     return ax
 
 # %% ../nbs/14_reports.ipynb #a362c1f5
-TEMPLATE = Path(portfolio_nb.__file__).resolve().parents[1]/'nbs'/'templates'/'walkforward.ipynb'
+TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
+
+def ipc_kernel_manager(folder):
+    "A papermill kernel manager class whose kernel listens on IPC sockets in `folder` (TCP where IPC is unavailable)."
+    from jupyter_client import AsyncKernelManager
+    if os.name == 'nt': return AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kw): super().__init__(transport='ipc', ip=str(Path(folder)/'kernel'), **kw)
+    return IPCKernelManager
 
 def notebook_to_html(src, dest):
     "Write the executed notebook `src` as HTML without code cells to `dest`."
@@ -59,14 +78,17 @@ def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f'.{model}.', dir=run_dir))
     params = dict(config_path=str(Path(config_path).resolve()), model=model, out_dir=str(tmp), state_dir=str(run_dir/'.state'/model))
     try:
-        pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params, progress_bar=False, cwd=os.getcwd(), kernel_name='python3')
+        with tempfile.TemporaryDirectory() as sockets:
+            pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params, progress_bar=False, cwd=os.getcwd(),
+                                kernel_name='python3', kernel_manager_class=ipc_kernel_manager(sockets))
         notebook_to_html(tmp/'report.ipynb', tmp/'report.html')
     except Exception as e:
-        failed = run_dir/'.failed'; failed.mkdir(exist_ok=True)
-        if (tmp/'report.ipynb').exists(): shutil.move(tmp/'report.ipynb', failed/f'{model}.ipynb')
+        failed, kept = run_dir/'.failed', ''
+        if (tmp/'report.ipynb').exists():
+            failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{model}.ipynb')
+            kept = f" (executed notebook: {failed/f'{model}.ipynb'})"
         shutil.rmtree(tmp, ignore_errors=True)
-        msg = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}"
-        raise ReportError(f"{model}: {msg} (executed notebook: {failed/f'{model}.ipynb'})") from None
+        raise ReportError(f"{model}: {getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}{kept}") from None
     _replace_dir(tmp, run_dir/model)
     return run_dir/model
 
@@ -76,22 +98,26 @@ def _png(fig) -> str:
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
     return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
+def current_reports(run_dir, config: RunConfig) -> tuple[list, list]:
+    "The models of `config` with a report rendered from it under `run_dir`, and those whose report is stale."
+    stamp = lambda m: json.loads((Path(run_dir)/m/'metrics.json').read_text()).get('config_hash')
+    rendered = [m for m in config.models if (Path(run_dir)/m/'metrics.json').exists()]
+    return [m for m in rendered if stamp(m) == config.hash()], [m for m in rendered if stamp(m) != config.hash()]
+
 def summary_table(run_dir, models) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Metrics (models x metrics, DSR over all of them) and daily net returns (dates x models) of the rendered `models`."
+    "Metrics (models x metrics, as in their reports) and daily net returns (dates x models) of the rendered `models`."
     run_dir = Path(run_dir)
     net = pd.DataFrame({m: pd.read_parquet(run_dir/m/'portfolio_returns.parquet').net for m in models})
-    daily_sharpes = pd.Series({m: sharpe_ratio(net[m].dropna(), periods=1) for m in models})
-    var = float(daily_sharpes.var()) if len(models) > 1 else None
-    table = pd.DataFrame({m: performance_summary(pd.read_parquet(run_dir/m/'portfolio_returns.parquet'), n_trials=len(models), trial_sharpes_var=var)
-                          for m in models}).T
-    return table, net
+    table = pd.DataFrame({m: json.loads((run_dir/m/'metrics.json').read_text())['metrics'] for m in models}).T
+    return table.rename_axis('model'), net
 
 # %% ../nbs/14_reports.ipynb #d7f96460
-def render_summary(run_dir, models) -> Path:
-    "Write `run_dir/summary.html` comparing the rendered `models` (table, equity curves, DSR)."
+def render_summary(run_dir, config: RunConfig) -> Path:
+    "Write `run_dir/summary.html` and `summary.csv` comparing the models of `config` rendered from it."
     run_dir = Path(run_dir)
-    models = [m for m in models if (run_dir/m/'metrics.json').exists()]
+    models, stale = current_reports(run_dir, config)
     table, net = summary_table(run_dir, models)
+    table.to_csv(run_dir/'.summary.csv'); (run_dir/'.summary.csv').replace(run_dir/'summary.csv')
     fig, ax = plt.subplots(figsize=(10, 4))
     (1 + net.fillna(0)).cumprod().plot(ax=ax, logy=True, title='growth of $1, net of costs (log scale)')
     fig2, ax2 = plt.subplots(figsize=(10, 3))
@@ -99,7 +125,9 @@ def render_summary(run_dir, models) -> Path:
     links = ' · '.join(f'<a href="{m}/report.html">{m}</a>' for m in models)
     html = (f"<html><head><meta charset='utf-8'><title>{run_dir.name}: summary</title></head><body style='font-family:sans-serif'>"
             f"<h1>Run {run_dir.name}: {len(models)} models</h1><p>Reports: {links}</p>"
-            f"<p>Net of costs. DSR deflates each Sharpe ratio for the {len(models)} models compared (Bailey &amp; Lopez de Prado).</p>"
+            f"<p>Net of costs. DSR deflates each Sharpe ratio for the {len(config.models)} models of the config (Bailey &amp; "
+            f"Lopez de Prado; trials as skill-less noise of the same length). Numbers as in <a href='summary.csv'>summary.csv</a>.</p>"
+            + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>" if stale else '') +
             f"{table.round(4).to_html()}{_png(fig)}{_png(fig2)}</body></html>")
     tmp = run_dir/'.summary.html'
     tmp.write_text(html, encoding='utf-8'); tmp.replace(run_dir/'summary.html')
@@ -112,13 +140,13 @@ def run_reports(config_path, models=None, out='reports', progress: bool = True) 
     models = list(config.models) if models is None else models
     unknown = [m for m in models if m not in config.models]
     if unknown: raise ConfigError(f"--models names {unknown}, which the config does not define (it has {list(config.models)})")
-    config.check_against(load_panel(config.data, verbose=False))
+    config.check_against(config.load_panel())
     run_dir = Path(out)/config.name
     for m in tqdm(models, desc=f'run {config.name}', disable=not progress):
         t = time.perf_counter()
         render_report(config_path, m, run_dir)
         tqdm.write(f"{m}: {run_dir/m/'report.html'} ({time.perf_counter() - t:.0f} s)")
-    return render_summary(run_dir, list(config.models))
+    return render_summary(run_dir, config)
 
 # %% ../nbs/14_reports.ipynb #bd08984d
 def main(argv=None) -> int:

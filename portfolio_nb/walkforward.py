@@ -106,6 +106,11 @@ def load_panel(self, verbose: bool = False) -> Panel:
     return panel
 
 @patch_to(RunConfig)
+def hash(self) -> str:
+    "A hash of the whole config: what a report was rendered from."
+    return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+@patch_to(RunConfig)
 def model_params(self, model: str, fold: int = 0) -> dict:
     "The constructor arguments of `model` for fold `fold`: its config entry, plus the run options its class accepts."
     options = dict(seed=self.seed + fold, memory=self.memory)
@@ -156,7 +161,7 @@ def fold_key(model: str, params: dict, fold: Fold, panel: Panel) -> str:
     parts = [panel.fingerprint(fold.decisions[-1]), code_hash(), model, params, fold.log()]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
-# %% ../nbs/13_walkforward.ipynb #38e021a3
+# %% ../nbs/13_walkforward.ipynb #05dae095
 RECORDS = ('scores', 'diagnostics', 'edges')
 
 @dataclass
@@ -182,7 +187,7 @@ def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, progr
     targets = pd.DataFrame(rows).reindex(columns=panel.tickers).rename_axis('date')
     return FoldResult(targets, log, {k: _frame(v) for k in RECORDS if (v := getattr(model, k, None))}), model
 
-# %% ../nbs/13_walkforward.ipynb #9db6424d
+# %% ../nbs/13_walkforward.ipynb #d2198c07
 class FoldStore:
     "Fitted folds in `root`, one folder per fold key; a folder appears only once it is complete."
     def __init__(self, root):
