@@ -8,8 +8,8 @@ import numpy as np, pandas as pd
 from ..data import Panel
 
 # %% auto #0
-__all__ = ['MODELS', 'PortfolioModel', 'trailing_returns', 'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance',
-           'MeanVariance', 'HRP', 'make_model']
+__all__ = ['MODELS', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage', 'TrailingWindowModel',
+           'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance', 'HRP', 'make_model']
 
 # %% ../../nbs/05_models.base.ipynb #e432b17d
 class PortfolioModel:
@@ -39,10 +39,41 @@ class PortfolioModel:
         return names
 
 # %% ../../nbs/05_models.base.ipynb #77bec6fc
+def window_start(panel: Panel, date, lookback: int) -> int:
+    "Row of the first day of the trailing `lookback`-day window up to `date`, no earlier than the panel's first data."
+    return max(panel.row(date) + 1 - lookback, int(panel.history_counts.any(1).argmax()))
+
 def trailing_returns(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
     "The last `lookback` daily returns up to `date` of `tickers`, missing days as 0."
-    i = panel.row(date) + 1
-    return panel.returns.iloc[max(0, i - lookback): i][tickers].fillna(0.0)
+    return panel.returns.iloc[window_start(panel, date, lookback): panel.row(date) + 1][tickers].fillna(0.0)
+
+def window_coverage(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
+    "Per ticker: `listed` (a return observed by the window's first day) and `coverage` (share of window days observed)."
+    i, s = panel.row(date), window_start(panel, date, lookback)
+    counts = panel.history_counts[:, panel.tickers.get_indexer(tickers)]
+    observed = counts[i] - (counts[s - 1] if s > 0 else 0)
+    index = pd.Index(tickers, name='ticker')
+    return pd.DataFrame({'listed': counts[s] > 0, 'coverage': observed / (i + 1 - s)}, index=index)
+
+# %% ../../nbs/05_models.base.ipynb #aeea442d
+class TrailingWindowModel(PortfolioModel):
+    "A baseline estimated on the trailing `lookback` returns of the eligible names the window covers."
+    def __init__(self, lookback: int, min_history_days: int = 100, min_coverage: float = 0.9, **params):
+        super().__init__(min_history_days, lookback=lookback, min_coverage=min_coverage, **params)
+        self.diagnostics = {}
+
+    def window(self, date, panel: Panel) -> pd.DataFrame:
+        "Trailing returns at `date` of the eligible names listed by the window's start with `min_coverage` of its days."
+        lookback, floor = self.params['lookback'], self.params['min_coverage']
+        cov = window_coverage(panel, date, lookback, self.universe(date, panel))
+        keep = cov.listed & (cov.coverage >= floor)
+        self.diagnostics[pd.Timestamp(date)] = {'left_out_short_history': int((~cov.listed).sum()),
+                                                'left_out_low_coverage': int((cov.listed & ~keep).sum())}
+        if not keep.any():
+            start = panel.dates[window_start(panel, date, lookback)].date()
+            raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: none of the {len(cov)} eligible names has a "
+                             f"full {lookback}-day window (listed by {start}, returns on >= {floor:.0%} of its days)")
+        return trailing_returns(panel, date, lookback, cov.index[keep].tolist())
 
 # %% ../../nbs/05_models.base.ipynb #46ed552f
 class EqualWeight(PortfolioModel):
@@ -53,21 +84,22 @@ class EqualWeight(PortfolioModel):
         names = self.universe(date, panel)
         return pd.Series(1 / len(names), names)
 
-class InverseVolatility(PortfolioModel):
+class InverseVolatility(TrailingWindowModel):
     "Weights proportional to 1 / trailing volatility."
     name = 'inverse_volatility'
-    def __init__(self, lookback: int = 63, min_history_days: int = 100): super().__init__(min_history_days, lookback=lookback)
+    def __init__(self, lookback: int = 63, min_history_days: int = 100, min_coverage: float = 0.9):
+        super().__init__(lookback, min_history_days, min_coverage)
     def predict_weights(self, date, panel):
-        vol = trailing_returns(panel, date, self.params['lookback'], self.universe(date, panel)).std()
+        vol = self.window(date, panel).std()
         inv = 1 / vol[vol > 0]
         return inv / inv.sum()
 
 # %% ../../nbs/05_models.base.ipynb #6f3c2fac
-class SkfolioModel(PortfolioModel):
-    "A baseline that fits a skfolio estimator on the trailing returns of the eligible tickers at each date."
+class SkfolioModel(TrailingWindowModel):
+    "A baseline that fits a skfolio estimator on the trailing window of the names it covers at each date."
     def estimator(self): raise NotImplementedError
     def predict_weights(self, date, panel):
-        X = trailing_returns(panel, date, self.params['lookback'], self.universe(date, panel))
+        X = self.window(date, panel)
         try: w = self.estimator().fit(X).weights_
         except Exception as e: raise RuntimeError(f"{self.name} at {pd.Timestamp(date).date()} on {X.shape[1]} assets: optimization failed ({e})") from e
         w = np.clip(w, 0, None)
@@ -82,7 +114,8 @@ def _ledoit_wolf_prior():
 class MinimumVariance(SkfolioModel):
     "Long-only minimum variance on a Ledoit-Wolf covariance."
     name = 'min_variance'
-    def __init__(self, lookback: int = 252, min_history_days: int = 100): super().__init__(min_history_days, lookback=lookback)
+    def __init__(self, lookback: int = 252, min_history_days: int = 100, min_coverage: float = 0.9):
+        super().__init__(lookback, min_history_days, min_coverage)
     def estimator(self):
         from skfolio.optimization import MeanRisk, ObjectiveFunction
         return MeanRisk(objective_function=ObjectiveFunction.MINIMIZE_RISK, prior_estimator=_ledoit_wolf_prior(), raise_on_failure=True)
@@ -90,8 +123,9 @@ class MinimumVariance(SkfolioModel):
 class MeanVariance(SkfolioModel):
     "Long-only mean-variance: maximize mu'w - risk_aversion w'Sigma w (daily moments, Ledoit-Wolf covariance)."
     name = 'mean_variance'
-    def __init__(self, risk_aversion: float = 5.0, lookback: int = 252, min_history_days: int = 100):
-        super().__init__(min_history_days, risk_aversion=risk_aversion, lookback=lookback)
+    def __init__(self, risk_aversion: float = 5.0, lookback: int = 252, min_history_days: int = 100,
+                 min_coverage: float = 0.9):
+        super().__init__(lookback, min_history_days, min_coverage, risk_aversion=risk_aversion)
     def estimator(self):
         from skfolio.optimization import MeanRisk, ObjectiveFunction
         return MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_UTILITY, risk_aversion=self.params['risk_aversion'],
@@ -100,8 +134,9 @@ class MeanVariance(SkfolioModel):
 class HRP(SkfolioModel):
     "Hierarchical risk parity (skfolio), as the seed's HRPModel: single linkage on correlation distance, 756 days."
     name = 'hrp'
-    def __init__(self, lookback: int = 756, linkage: str = 'single', min_history_days: int = 100):
-        super().__init__(min_history_days, lookback=lookback, linkage=linkage)
+    def __init__(self, lookback: int = 756, linkage: str = 'single', min_history_days: int = 100,
+                 min_coverage: float = 0.9):
+        super().__init__(lookback, min_history_days, min_coverage, linkage=linkage)
     def estimator(self):
         from skfolio.cluster import HierarchicalClustering, LinkageMethod
         from skfolio.distance import PearsonDistance
