@@ -17,7 +17,7 @@ from .walkforward import ConfigError, RunConfig, WalkForwardResult
 __all__ = ['IC_HORIZONS', 'TEMPLATE', 'ic_series', 'model_metrics', 'plot_weights', 'ipc_kernel_manager', 'notebook_to_html',
            'ReportError', 'render_report', 'current_reports', 'summary_table', 'render_summary', 'run_reports', 'main']
 
-# %% ../nbs/14_reports.ipynb #ba6db90e
+# %% ../nbs/14_reports.ipynb #fcb38038
 IC_HORIZONS = (1, 5, 21)
 
 def ic_series(scores: pd.DataFrame, returns: pd.DataFrame, end=None) -> pd.DataFrame:

@@ -50,6 +50,12 @@ def test_run_renders_reports_and_summary(tmp_path, data):
         assert 'run_walkforward(' not in (run/m/'report.html').read_text()  # no code in the HTML
     summary = (run/'summary.html').read_text()
     assert 'equal_weight' in summary and 'inverse_volatility' in summary and 'dsr' in summary
+    table = pd.read_csv(run/'summary.csv', index_col='model')
+    for m in ('equal_weight', 'inverse_volatility'):  # the summary's numbers are the reports' own
+        metrics = json.loads((run/m/'metrics.json').read_text())['metrics']
+        assert table.loc[m, 'dsr'] == pytest.approx(metrics['dsr']) and table.loc[m, 'n_trials'] == 2
+        assert metrics['trial_sharpes_var'] == pytest.approx(1 / (len(pd.read_parquet(run/m/'portfolio_returns.parquet')) - 1))
+    assert 'TCP without encryption' not in r.stderr  # the kernels talk over IPC
 
 def test_failing_model_leaves_earlier_reports_intact(tmp_path, data):
     path = write_config(tmp_path, data, models=dict(equal_weight={}))
@@ -63,3 +69,24 @@ def test_failing_model_leaves_earlier_reports_intact(tmp_path, data):
     assert (run/'equal_weight'/'report.html').read_bytes() == before
     assert not (run/'inverse_volatility').exists() and (run/'.failed'/'inverse_volatility.ipynb').exists()
     assert not [p for p in run.iterdir() if p.name.startswith('.inverse_volatility')]
+
+def test_summary_leaves_out_reports_of_another_config(tmp_path, data):
+    assert cli('run', str(write_config(tmp_path, data)), '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
+    changed = write_config(tmp_path, data, constraints=dict(max_position_weight=0.2, transaction_cost_bps=25))
+    assert cli('run', str(changed), '--models', 'equal_weight', '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
+    run = tmp_path/'reports'/'e2e'
+    assert pd.read_csv(run/'summary.csv', index_col='model').index.tolist() == ['equal_weight']
+    assert 'another version of the config: inverse_volatility' in (run/'summary.html').read_text()
+
+def test_scores_are_judged_at_the_holding_period(tmp_path, data):
+    from portfolio_nb.data import load_panel
+    from portfolio_nb.metrics import holding_returns, information_coefficient
+    models = dict(stock_lstm=dict(preset='cpu-small', top_k=5, train=dict(epochs=1)))
+    r = cli('run', str(write_config(tmp_path, data, models=models)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path/'reports'/'e2e'/'stock_lstm'
+    metrics = json.loads((out/'metrics.json').read_text())['metrics']
+    for k in ('ic_hold', 'rank_ic_hold', 'rank_ic_1d', 'rank_ic_5d', 'rank_ic_21d'): assert f'{k}_t_stat' in metrics
+    scores, returns = pd.read_parquet(out/'scores.parquet'), load_panel(data, verbose=False).returns
+    hold = holding_returns(returns, scores.index, pd.read_parquet(out/'portfolio_returns.parquet').index[-1])
+    assert metrics['rank_ic_hold'] == pytest.approx(information_coefficient(scores, hold, 'spearman').mean())
