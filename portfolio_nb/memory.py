@@ -6,16 +6,18 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable
 import torch
 from fastcore.basics import patch_to
 from torch import nn
 from torch.utils.checkpoint import checkpoint
+from .training import resolve_precision
 
 # %% auto #0
 __all__ = ['PROFILES', 'HardwareProfile', 'hardware_profile', 'estimate_sample_bytes', 'estimate_batch_size', 'largest_batch',
-           'measure_step', 'Checkpointed', 'enable_checkpointing', 'checkpointable_types', 'MemoryPlan',
-           'GPUMemoryManager']
+           'measure_step', 'checkpointed_forward', 'is_checkpointed', 'enable_checkpointing', 'disable_checkpointing',
+           'checkpointed_modules', 'checkpointable_types', 'MemoryPlan', 'GPUMemoryManager']
 
 # %% ../nbs/08_memory.ipynb #2a382f08
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ def largest_batch(measure: Callable[[int], float], budget_bytes: float, guess: i
 # %% ../nbs/08_memory.ipynb #8622d18f
 def measure_step(net: nn.Module, loss_fn: Callable, make_batch: Callable[[int], tuple], dtype: torch.dtype | None = None) -> Callable[[int], float]:
     "A `measure(batch)` for `largest_batch`: peak CUDA bytes of one training step of `net` on `make_batch(batch)`."
+    device = next(net.parameters()).device
+    if device.type != 'cuda':
+        raise RuntimeError(f"measure_step measures CUDA memory, but {type(net).__name__} is on the {device}")
     opt = torch.optim.Adam(net.parameters())
     def measure(b: int) -> float:
         torch.cuda.synchronize(); torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats()
@@ -97,25 +102,35 @@ def measure_step(net: nn.Module, loss_fn: Callable, make_batch: Callable[[int], 
     return measure
 
 # %% ../nbs/08_memory.ipynb #952fe533
-class Checkpointed(nn.Module):
-    "Run `module` under `torch.utils.checkpoint.checkpoint` while training (plain call in eval)."
-    def __init__(self, module: nn.Module):
-        super().__init__(); self.module = module
-    def forward(self, *args, **kwargs):
-        if self.training and torch.is_grad_enabled(): return checkpoint(self.module, *args, use_reentrant=False, **kwargs)
-        return self.module(*args, **kwargs)
+def checkpointed_forward(module: nn.Module, *args, **kwargs):
+    "`module`'s own forward, under `torch.utils.checkpoint.checkpoint` while training with gradients (plain otherwise)."
+    forward = type(module).forward.__get__(module)
+    if module.training and torch.is_grad_enabled(): return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+    return forward(*args, **kwargs)
+
+def is_checkpointed(module: nn.Module) -> bool:
+    "Whether `module`'s forward runs under gradient checkpointing."
+    forward = module.__dict__.get('forward')
+    return isinstance(forward, partial) and forward.func is checkpointed_forward
 
 def enable_checkpointing(net: nn.Module, types: tuple = (nn.LSTM,)) -> int:
-    "Wrap every submodule of `net` of one of `types` in `Checkpointed`; return how many were wrapped."
+    "Checkpoint the forward of the outermost submodules of `net` of `types`; return how many were newly checkpointed."
     n = 0
-    for name, child in list(net.named_children()):
-        if isinstance(child, Checkpointed): continue
-        if isinstance(child, types): setattr(net, name, Checkpointed(child)); n += 1
-        elif isinstance(child, nn.ModuleList):
-            for i, c in enumerate(child):
-                if isinstance(c, types): child[i] = Checkpointed(c); n += 1
+    for child in net.children():
+        if is_checkpointed(child): continue
+        if isinstance(child, types): child.forward = partial(checkpointed_forward, child); n += 1
         else: n += enable_checkpointing(child, types)
     return n
+
+def disable_checkpointing(net: nn.Module) -> int:
+    "Undo `enable_checkpointing` on `net`; return how many submodules were restored."
+    restored = [m for m in net.modules() if is_checkpointed(m)]
+    for m in restored: del m.forward
+    return len(restored)
+
+def checkpointed_modules(net: nn.Module) -> list[str]:
+    "The names of the submodules of `net` whose forward is checkpointed."
+    return [name for name, m in net.named_modules() if is_checkpointed(m)]
 
 def checkpointable_types() -> tuple:
     "The block types checkpointed in this project's networks: LSTMs, xLSTM stacks and GATv2 layers."
@@ -139,8 +154,9 @@ class MemoryPlan:
 
 class GPUMemoryManager:
     "Choose batch size, accumulation, precision and checkpointing so that training stays under `max_memory_gb`."
-    def __init__(self, max_memory_gb: float = 11.0, safety: float = 0.1, mixed_precision: bool = True):
-        self.max_memory_gb, self.safety, self.mixed_precision = max_memory_gb, safety, mixed_precision
+    def __init__(self, max_memory_gb: float = 11.0, safety: float = 0.1, mixed_precision: bool = True,
+                 measure: Callable = measure_step):  # (net, loss_fn, make_batch, dtype) -> measure(batch), like `measure_step`
+        self.max_memory_gb, self.safety, self.mixed_precision, self.measure = max_memory_gb, safety, mixed_precision, measure
 
     @classmethod
     def from_profile(cls, name: str = 'auto') -> GPUMemoryManager | None:
@@ -153,27 +169,16 @@ class GPUMemoryManager:
 def plan(self, net: nn.Module, loss_fn: Callable, make_batch: Callable[[int], tuple], target_batch: int,
          sample_bytes: float | None = None) -> MemoryPlan:
     "Probe `net` with `make_batch(b)` and return the plan for an effective batch of `target_batch` (changes `net` if checkpointing)."
-    if not torch.cuda.is_available():
-        return MemoryPlan('cpu', target_batch, 1, 'off', False, note='no GPU: the memory manager changes nothing')
-    dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if self.mixed_precision else None
+    device = next(net.parameters()).device
+    dtype = resolve_precision('auto' if self.mixed_precision else 'off', device)  # mixed precision on a GPU only
     budget = self.max_memory_gb * 1e9
-    measure = measure_step(net, loss_fn, make_batch, dtype)
     guess = estimate_batch_size((1 - self.safety) * budget, sample_bytes) if sample_bytes else 1
-    b, peak = largest_batch(measure, budget, guess, self.safety, upper=target_batch)
-    checkpointing = False
-    if b < target_batch and enable_checkpointing(net, checkpointable_types()):
-        b2, peak2 = largest_batch(measure_step(net, loss_fn, make_batch, dtype), budget, b, self.safety, upper=target_batch)
+    b, peak = largest_batch(self.measure(net, loss_fn, make_batch, dtype), budget, guess, self.safety, upper=target_batch)
+    checkpointing = bool(checkpointed_modules(net))
+    if b < target_batch and not checkpointing and enable_checkpointing(net, checkpointable_types()):
+        b2, peak2 = largest_batch(self.measure(net, loss_fn, make_batch, dtype), budget, b, self.safety, upper=target_batch)
         checkpointing = b2 > b
         if checkpointing: b, peak = b2, peak2
-        else: _disable_checkpointing(net)
-    return MemoryPlan('cuda', b, math.ceil(target_batch / b), {None: 'off', torch.bfloat16: 'bf16', torch.float16: 'fp16'}[dtype],
+        else: disable_checkpointing(net)
+    return MemoryPlan(device.type, b, math.ceil(target_batch / b), {None: 'off', torch.bfloat16: 'bf16', torch.float16: 'fp16'}[dtype],
                       checkpointing, self.max_memory_gb, peak / 1e9, sample_bytes * b / 1e9 if sample_bytes else None)
-
-def _disable_checkpointing(net: nn.Module):
-    "Undo `enable_checkpointing`."
-    for name, child in list(net.named_children()):
-        if isinstance(child, Checkpointed): setattr(net, name, child.module)
-        elif isinstance(child, nn.ModuleList):
-            for i, c in enumerate(child):
-                if isinstance(c, Checkpointed): child[i] = c.module
-        else: _disable_checkpointing(child)

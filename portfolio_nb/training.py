@@ -97,6 +97,15 @@ class Trainer:
         "The autocast context of this trainer (a no-op in full precision)."
         return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
 
+    def state(self) -> dict:
+        "What resumes training: the model's, the optimizer's and the schedule's state (live references: copy to keep)."
+        return dict(model=self.net.state_dict(), optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict())
+
+    def load_state(self, state: dict):
+        "Restore the model, the optimizer and the schedule from `state` (from `state()`, or a checkpoint)."
+        self.net.load_state_dict(state['model']); self.opt.load_state_dict(state['optimizer'])
+        self.sched.load_state_dict(state['scheduler'])
+
 # %% ../nbs/07_training.ipynb #d1e67aeb
 def to_device(X, device):
     "A tensor, or a tuple of tensors, on `device`."
@@ -135,11 +144,11 @@ def evaluate(self, X, mask, Y, idx) -> float:
 
 # %% ../nbs/07_training.ipynb #df8828f5
 @patch_to(Trainer)
-def plan_memory(self, X, mask, Y, idx, sample_bytes: float | None = None):
-    "Fit batch size, accumulation, precision and checkpointing to the config's memory profile (nothing changes on a CPU)."
+def plan_memory(self, X, mask, Y, idx, sample_bytes: float | None = None, manager=None):
+    "Fit batch size, accumulation, precision and checkpointing with `manager` (default: the config's profile, on a GPU)."
     from portfolio_nb.memory import GPUMemoryManager, MemoryPlan
     c = self.config
-    manager = GPUMemoryManager.from_profile(c.memory) if self.device.type == 'cuda' else None
+    if manager is None and self.device.type == 'cuda': manager = GPUMemoryManager.from_profile(c.memory)
     if manager is None:
         self.memory_plan = MemoryPlan(self.device.type, c.batch_size, c.accumulation_steps, 'off', False, note=f'memory {c.memory}: no GPU, nothing changed')
         return self.memory_plan
@@ -149,15 +158,15 @@ def plan_memory(self, X, mask, Y, idx, sample_bytes: float | None = None):
     self.net.load_state_dict(state)
     self.config = replace(c, batch_size=plan.batch_size, accumulation_steps=plan.accumulation_steps)
     self.dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[plan.mixed_precision]
-    self.scaler = torch.amp.GradScaler('cuda', enabled=self.dtype == torch.float16)
+    self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
     self.memory_plan = plan
     return plan
 
 # %% ../nbs/07_training.ipynb #ad52144c
 @patch_to(Trainer)
-def fit(self, X, mask, Y, train_idx, val_idx, sample_bytes: float | None = None) -> list[dict]:
-    "Train with early stopping on the validation metric; restore the best epoch; return the history."
-    if self.config.memory: self.plan_memory(X, mask, Y, train_idx, sample_bytes)
+def fit(self, X, mask, Y, train_idx, val_idx, sample_bytes: float | None = None, manager=None) -> list[dict]:
+    "Train with early stopping on the validation metric; restore the best epoch's state; return the history."
+    if self.config.memory or manager is not None: self.plan_memory(X, mask, Y, train_idx, sample_bytes, manager)
     c = self.config
     seed_everything(c.seed)
     rng, best, best_state, waited = np.random.default_rng(c.seed), -np.inf, None, 0
@@ -168,15 +177,15 @@ def fit(self, X, mask, Y, train_idx, val_idx, sample_bytes: float | None = None)
         self.history.append(dict(epoch=epoch, train_loss=loss, val_metric=metric, lr=self.opt.param_groups[0]['lr']))
         bar.set_postfix(loss=f'{loss:.4f}', val=f'{metric:.4f}')
         self.sched.step(metric)
-        if metric > best: best, best_state, waited, self.best_epoch = metric, copy.deepcopy(self.net.state_dict()), 0, epoch
+        if metric > best: best, best_state, waited, self.best_epoch = metric, copy.deepcopy(self.state()), 0, epoch
         else:
             waited += 1
             if waited >= c.patience: break
-    if best_state is not None: self.net.load_state_dict(best_state)
+    if best_state is not None: self.load_state(best_state)
     return self.history
 
 @patch_to(Trainer)
 def checkpoint(self, path, **hyperparameters):
-    "Save the (best) model, the optimizer, the history and `hyperparameters` to `path`."
-    save_checkpoint(path, epoch=self.best_epoch, model=self.net.state_dict(), optimizer=self.opt.state_dict(),
-                    history=self.history, hyperparameters=hyperparameters | {'train': asdict(self.config)})
+    "Save the model, optimizer and schedule (the best epoch's after `fit`), the history and `hyperparameters` to `path`."
+    save_checkpoint(path, epoch=self.best_epoch, **self.state(), history=self.history,
+                    hyperparameters=hyperparameters | {'train': asdict(self.config)})
