@@ -12,7 +12,7 @@ from .metrics import _daily_rate
 # %% auto #0
 __all__ = ['portfolio_returns', 'pooled_sharpe', 'pooled_volatility', 'SharpeRatioLoss', 'path_max_drawdown', 'turnover',
            'MultiObjectiveLoss', 'TargetVolatilityLoss', 'soft_rank', 'exact_rank', 'spearman_correlation', 'rank_loss',
-           'masked_huber_loss', 'combined_rank_regression_loss']
+           'dispersion_scaled_huber_loss', 'combined_rank_regression_loss']
 
 # %% ../nbs/06_losses.ipynb #5908bf9f
 def portfolio_returns(weights: Tensor, future_returns: Tensor, mask: Tensor, drift: bool = True) -> Tensor:
@@ -128,14 +128,26 @@ def rank_loss(pred: Tensor, target: Tensor, mask: Tensor, temperature: float = 0
     return torch.where(defined, 1 - rho, 0.0).sum() / defined.sum().clamp_min(1)
 
 # %% ../nbs/06_losses.ipynb #5d2a9fae
-def masked_huber_loss(pred: Tensor, target: Tensor, mask: Tensor, delta: float = 0.05) -> Tensor:
-    "Mean Huber loss (quadratic within `delta`, linear beyond) over the valid assets with a known target."
+def _target_dispersion(target: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    "Sample standard deviation [B, 1] of each row's known targets of valid assets (1 where undefined), and where defined [B, 1]."
     valid = mask & target.isfinite()
-    h = F.huber_loss(torch.where(valid, pred, 0.0), torch.where(valid, target, 0.0), reduction='none', delta=delta)
+    n = valid.sum(-1, keepdim=True)
+    y = torch.where(valid, target, 0.0)
+    dev = torch.where(valid, y - y.sum(-1, keepdim=True) / n.clamp_min(1), 0.0)
+    top = torch.where(valid, y, -float('inf')).amax(-1, keepdim=True)
+    defined = (n > 1) & (top > torch.where(valid, y, float('inf')).amin(-1, keepdim=True))  # all equal: out, however the mean rounds
+    return torch.where(defined, dev.pow(2).sum(-1, keepdim=True) / (n - 1).clamp_min(1), 1.0).sqrt(), defined
+
+def dispersion_scaled_huber_loss(pred: Tensor, target: Tensor, mask: Tensor, delta: float = 1.0) -> Tensor:
+    "Mean Huber loss of `pred` - `target` [B, N] in each row's target standard deviations, over valid assets with a known target."
+    sd, defined = _target_dispersion(target, mask)
+    valid = mask & target.isfinite() & defined
+    residual = (torch.where(valid, pred, 0.0) - torch.where(valid, target, 0.0)) / sd
+    h = F.huber_loss(residual, torch.zeros_like(residual), reduction='none', delta=delta)
     return torch.where(valid, h, 0.0).sum() / valid.sum().clamp_min(1)
 
 def combined_rank_regression_loss(pred: Tensor, target: Tensor, mask: Tensor, rank_weight: float = 0.7,
-                                  huber_delta: float = 0.05, temperature: float = 0.05) -> Tensor:
-    "`rank_weight` x (1 - soft Spearman) + (1 - `rank_weight`) x Huber loss of `pred` against `target` [B, N]."
+                                  huber_delta_sd: float = 1.0, temperature: float = 0.05) -> Tensor:
+    "`rank_weight` x (1 - soft Spearman) + (1 - `rank_weight`) x Huber loss of `pred` - `target` in target standard deviations."
     return (rank_weight * rank_loss(pred, target, mask, temperature)
-            + (1 - rank_weight) * masked_huber_loss(pred, target, mask, huber_delta))
+            + (1 - rank_weight) * dispersion_scaled_huber_loss(pred, target, mask, huber_delta_sd))
