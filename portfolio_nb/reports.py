@@ -17,7 +17,7 @@ from .walkforward import ConfigError, RunConfig, WalkForwardResult
 __all__ = ['IC_HORIZONS', 'TEMPLATE', 'ic_series', 'model_metrics', 'plot_weights', 'ipc_kernel_manager', 'notebook_to_html',
            'ReportError', 'render_report', 'current_reports', 'summary_table', 'render_summary', 'run_reports', 'main']
 
-# %% ../nbs/14_reports.ipynb #fcb38038
+# %% ../nbs/14_reports.ipynb #0281b614
 IC_HORIZONS = (1, 5, 21)
 
 def ic_series(scores: pd.DataFrame, returns: pd.DataFrame, end=None) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def model_metrics(result: WalkForwardResult, panel: Panel, n_trials: int = 1) ->
     if result.scores is None: return out
     spacing = int(np.diff(panel.dates.get_indexer(result.scores.index)).min()) if len(result.scores) > 1 else 1
     for name, ic in ic_series(result.scores, panel.returns, result.backtest.returns.index[-1]).items():
-        days = int(name.split('_')[-1][:-1]) if name.endswith('d') else spacing
+        days = spacing if name.endswith('_hold') else int(name.split('_')[-1][:-1])
         out |= ic_summary(ic, name, overlap=-(-days // spacing) - 1)
     return out
 
