@@ -64,19 +64,23 @@ def advance(self, date) -> np.ndarray:
     end = self.row(date)
     if self.pos is None or end <= self.pos: return self.weights()
     held = np.flatnonzero(self.value)
-    days, out = np.arange(self.pos + 1, end + 1)[:, None], self.delisted_at[held]
-    R = self.R[self.pos + 1: end + 1][:, held]
-    halted, booked = np.isnan(R) & (days < out), days == out
-    growth = np.where(booked, 1 + self.delisting[held], np.where(np.isnan(R), 1.0, 1 + R))
+    R = self.R[self.pos + 1: end + 1]
+    R = R if len(held) == len(self.value) else R[:, held]
+    days, out, missing = np.arange(self.pos + 1, end + 1)[:, None], self.delisted_at[held], np.isnan(R)
+    quiet = not missing.any() and (out > end).all()  # every held name trades every day: the common case
+    booked = None if quiet else days == out
+    growth = 1 + R if quiet else np.where(booked, 1 + self.delisting[held], np.where(missing, 1.0, 1 + R))
     value = self.value[held] * np.cumprod(growth, axis=0)
-    proceeds = (value * booked).sum(1)                 # delisted names are sold at that day's close ...
-    cost = self.cost_bps * 1e-4 * proceeds             # ... paying the trading cost
+    proceeds = np.zeros(len(R)) if quiet else (value * booked).sum(1)  # delisted names are sold at that day's close ...
+    cost = self.cost_bps * 1e-4 * proceeds                              # ... paying the trading cost
     cash = self.cash + np.cumsum(proceeds - cost)
-    total = np.where(days < out, value, 0.0).sum(1) + cash
+    total = (value.sum(1) if quiet else np.where(days < out, value, 0.0).sum(1)) + cash
     before = np.concatenate([[self.value.sum() + self.cash], total[:-1]])
     self.days.append((self.pos + 1, (total + cost) / before - 1, cost / (total + cost), proceeds / (total + cost), cash / total))
-    self.events += [(days[halted[:, j].argmax(), 0], held[j], 'halted: held at zero return') for j in np.flatnonzero(halted.any(0))]
-    self.events += [(out[j], held[j], 'delisted: delisting return booked, sold') for j in np.flatnonzero(booked.any(0))]
+    if not quiet:
+        halted = missing & (days < out)
+        self.events += [(days[halted[:, j].argmax(), 0], held[j], 'halted: held at zero return') for j in np.flatnonzero(halted.any(0))]
+        self.events += [(out[j], held[j], 'delisted: delisting return booked, sold') for j in np.flatnonzero(booked.any(0))]
     self.value[held] = np.where(out <= end, 0.0, value[-1])
     self.cash, self.pos = cash[-1], end
     return self.weights()
