@@ -13,13 +13,11 @@ Run: python bench/bench_layers.py [--repeats 5] [--cvx-repeats 1]
 import argparse, os, platform, statistics, time
 import torch
 from portfolio_nb.layers import MaxSharpeLayer, MeanVarianceLayer
+from portfolio_nb.testing import layer_problems
 
 def problems(B, n, k, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    mu = 5e-4 + 1e-3 * torch.randn(B, n, generator=g, dtype=torch.float64)
-    factor = 0.01 * torch.randn(B, n, k, generator=g, dtype=torch.float64)
-    diag = (0.01 + 0.02 * torch.rand(B, n, generator=g, dtype=torch.float64)) ** 2
-    return mu, factor, diag, torch.randn(B, n, generator=g, dtype=torch.float64)
+    "A random batch of problems and a random direction to differentiate the weights along."
+    return *layer_problems(B, n, k, seed), torch.randn(B, n, generator=torch.Generator().manual_seed(seed + 1), dtype=torch.float64)
 
 def forward_backward(layer, mu, factor, diag, direction):
     "Seconds for one forward and backward pass, the weights and the gradients."

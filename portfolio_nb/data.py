@@ -14,7 +14,7 @@ from fastcore.basics import patch_to
 # %% auto #0
 __all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar', 'membership_matrix',
            'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel', 'panel_from_long',
-           'synthetic_panel', 'build_sample_dataset', 'shared_dataset']
+           'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
 PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
@@ -317,24 +317,6 @@ def panel_from_long(df: pd.DataFrame, calendar=None, source: str = '<long table>
     volume = wide('volume') if 'volume' in df else None
     return panel_from_frames(returns, prices, volume, calendar, source=source,
                              labels=dict(returns=f"{source} (returns)", volume=f"{source} (volume)", calendar=f"{source} (calendar)"))
-
-# %% ../nbs/00_data.ipynb #033513e2
-def synthetic_panel(n_dates: int = 300, n_tickers: int = 8, seed: int = 0, volume: bool = True,
-                    calendar: bool = True, late: int = 1, gap: int = 1) -> Panel:
-    "A small random panel for tests: `late` tickers listed halfway, `gap` tickers with a 10-day hole, a membership change."
-    rng = np.random.default_rng(seed)
-    dates = pd.bdate_range('2015-01-02', periods=n_dates, name='date')
-    tickers = [f"T{i:02d}" for i in range(n_tickers)]
-    r = pd.DataFrame(rng.normal(3e-4, 0.015, (n_dates, n_tickers)), index=dates, columns=tickers)
-    for j in range(late): r.iloc[: n_dates // 2, j] = np.nan
-    for j in range(late, late + gap): r.iloc[n_dates // 3: n_dates // 3 + 10, j] = np.nan
-    px = 50 * (1 + r.fillna(0)).cumprod().where(r.notna())
-    vol = px * 0 + rng.lognormal(13, 0.3, (n_dates, n_tickers)) if volume else None
-    cal = None
-    if calendar:
-        cal = pd.DataFrame({'ticker': tickers, 'start': dates[0], 'end': pd.NaT})
-        cal.loc[n_tickers - 1, 'end'] = dates[2 * n_dates // 3]
-    return panel_from_frames(r, px, vol, cal, source=f'synthetic(seed={seed})')
 
 # %% ../nbs/00_data.ipynb #027c7c95
 @patch_to(Panel)

@@ -12,12 +12,23 @@ import torch
 from fastcore.basics import patch_to
 from torch import nn
 from torch.utils.checkpoint import checkpoint
-from .training import resolve_precision
 
 # %% auto #0
-__all__ = ['PROFILES', 'HardwareProfile', 'hardware_profile', 'estimate_sample_bytes', 'estimate_batch_size', 'largest_batch',
-           'measure_step', 'checkpointed_forward', 'is_checkpointed', 'enable_checkpointing', 'disable_checkpointing',
-           'checkpointed_modules', 'checkpointable_types', 'MemoryPlan', 'GPUMemoryManager']
+__all__ = ['PROFILES', 'resolve_device', 'resolve_precision', 'HardwareProfile', 'hardware_profile', 'estimate_sample_bytes',
+           'estimate_batch_size', 'largest_batch', 'measure_step', 'checkpointed_forward', 'is_checkpointed',
+           'enable_checkpointing', 'disable_checkpointing', 'checkpointed_modules', 'checkpointable_types',
+           'MemoryPlan', 'GPUMemoryManager']
+
+# %% ../nbs/08_memory.ipynb #c34d0459
+def resolve_device(device: str = 'auto') -> torch.device:
+    "The torch device for 'auto' (cuda when available), or the one named."
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu') if device == 'auto' else torch.device(device)
+
+def resolve_precision(mode: str, device: torch.device) -> torch.dtype | None:
+    "The autocast dtype for `mode` on `device`, or None for full precision."
+    if mode == 'off' or (mode == 'auto' and device.type != 'cuda'): return None
+    if mode == 'auto': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if mode == 'bf16' else torch.float16
 
 # %% ../nbs/08_memory.ipynb #2a382f08
 @dataclass(frozen=True)
