@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import store_attr
-from .metrics import _daily_rate
+from .metrics import daily_rate
 
 # %% auto #0
 __all__ = ['portfolio_returns', 'pooled_sharpe', 'pooled_volatility', 'SharpeRatioLoss', 'path_max_drawdown', 'turnover',
@@ -31,7 +31,7 @@ def _pooled_std(returns: Tensor, eps: float) -> Tensor:
 
 def pooled_sharpe(returns: Tensor, risk_free: float = 0.0, periods: int = 252, eps: float = 1e-6) -> Tensor:
     "Annualized Sharpe ratio of the daily `returns` [B, H] pooled over batch and horizon."
-    return (returns.mean() - _daily_rate(risk_free, periods)) / _pooled_std(returns, eps) * periods ** 0.5
+    return (returns.mean() - daily_rate(risk_free, periods)) / _pooled_std(returns, eps) * periods ** 0.5
 
 def pooled_volatility(returns: Tensor, periods: int = 252, eps: float = 1e-6) -> Tensor:
     "Annualized volatility of the daily `returns` [B, H] pooled over batch and horizon."

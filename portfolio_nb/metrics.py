@@ -8,9 +8,9 @@ import numpy as np, pandas as pd
 from scipy.stats import norm
 
 # %% auto #0
-__all__ = ['annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown', 'max_drawdown',
-           'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag', 'forward_returns',
-           'holding_returns', 'information_coefficient', 'ic_summary', 'probabilistic_sharpe_ratio',
+__all__ = ['daily_rate', 'annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown',
+           'max_drawdown', 'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag',
+           'forward_returns', 'holding_returns', 'information_coefficient', 'ic_summary', 'probabilistic_sharpe_ratio',
            'expected_max_sharpe', 'deflated_sharpe_ratio', 'performance_summary']
 
 # %% ../nbs/04_metrics.ipynb #887542cb
@@ -27,7 +27,7 @@ def _div(a: float, b: float) -> float:
     "`a / b`, or NaN where `b` is zero or NaN: a ratio over no risk is undefined, not infinite."
     return float(a / b) if b > 0 else np.nan
 
-def _daily_rate(annual: float, periods: int) -> float:
+def daily_rate(annual: float, periods: int) -> float:
     "The per-period rate that compounds to the rate `annual` over `periods` periods."
     return (1 + annual) ** (1 / periods) - 1
 
@@ -44,7 +44,7 @@ def annualized_volatility(r: pd.Series, periods: int = 252) -> float:
 # %% ../nbs/04_metrics.ipynb #59a117fc
 def sharpe_ratio(r: pd.Series, risk_free: float = 0.0, periods: int = 252) -> float:
     "Annualized Sharpe ratio: mean over standard deviation of daily excess returns, times sqrt(`periods`)."
-    x = _returns(r) - _daily_rate(risk_free, periods)
+    x = _returns(r) - daily_rate(risk_free, periods)
     return _div(x.mean() * np.sqrt(periods), _std(x))
 
 def sortino_ratio(r: pd.Series, periods: int = 252) -> float:
@@ -73,7 +73,7 @@ def hit_rate(r: pd.Series) -> float:
 
 def rolling_sharpe(r: pd.Series, window: int = 126, risk_free: float = 0.0, periods: int = 252) -> pd.Series:
     "Annualized Sharpe ratio of each trailing `window` of days; NaN before a full window and over constant windows."
-    x = _returns(r) - _daily_rate(risk_free, periods)
+    x = _returns(r) - daily_rate(risk_free, periods)
     roll = x.rolling(window)
     return (roll.mean() / roll.std() * np.sqrt(periods)).mask(roll.max() == roll.min()).rename('rolling_sharpe')
 

@@ -14,8 +14,9 @@ from .metrics import forward_returns, holding_returns, information_coefficient, 
 from .walkforward import ConfigError, RunConfig, WalkForwardResult
 
 # %% auto #0
-__all__ = ['IC_HORIZONS', 'TEMPLATE', 'ic_series', 'model_metrics', 'plot_weights', 'ipc_kernel_manager', 'notebook_to_html',
-           'ReportError', 'render_report', 'current_reports', 'summary_table', 'render_summary', 'run_reports', 'main']
+__all__ = ['IC_HORIZONS', 'TEMPLATE', 'ic_series', 'model_metrics', 'plot_weights', 'realized_volatility', 'circle_layout',
+           'plot_graph', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_report', 'current_reports',
+           'summary_table', 'render_summary', 'run_reports', 'main']
 
 # %% ../nbs/16_reports.ipynb #0281b614
 IC_HORIZONS = (1, 5, 21)
@@ -48,6 +49,28 @@ def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
     ax.stackplot(shown.index, shown.T.to_numpy(), labels=shown.columns, colors=colors, step='post')
     ax.set_ylim(0, max(1.0, shown.sum(axis=1).max())); ax.set_title('target weights at each rebalance')
     ax.legend(loc='center left', bbox_to_anchor=(1, 0.5), fontsize=7)
+    return ax
+
+# %% ../nbs/16_reports.ipynb #98f1053f
+def realized_volatility(net: pd.Series, decisions: pd.DatetimeIndex, periods: int = 252) -> pd.Series:
+    "Annualized volatility of the daily returns `net` over each holding period (a decision, exclusive, to the next), by decision."
+    held_since = pd.Series(decisions, decisions).reindex(net.index).ffill().shift(1)
+    return (net.groupby(held_since).std() * np.sqrt(periods)).rename('realized').rename_axis('date')
+
+# %% ../nbs/16_reports.ipynb #1dd4ea13
+def circle_layout(names) -> dict:
+    "Positions of `names` evenly spaced on the unit circle, by name."
+    angles = np.linspace(0, 2 * np.pi, len(names), endpoint=False)
+    return {n: (np.cos(a), np.sin(a)) for n, a in zip(names, angles)}
+
+def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
+    "The `top` strongest-attention `edges` (source, target, rho, attention) of one date on a circle."
+    e = edges.nlargest(top, 'attention')
+    xy = circle_layout(sorted(set(e.source) | set(e.target)))
+    for s, t, rho, a in e[['source', 'target', 'rho', 'attention']].itertuples(index=False):
+        ax.plot(*zip(xy[s], xy[t]), color='tab:blue' if rho > 0 else 'tab:red', lw=0.5 + 6 * a, alpha=0.6)
+    for n, (x, y) in xy.items(): ax.text(x, y, n, fontsize=7, ha='center', va='center', bbox=dict(boxstyle='round', fc='w', lw=0.3))
+    ax.axis('off'); ax.set_aspect('equal')
     return ax
 
 # %% ../nbs/16_reports.ipynb #a362c1f5

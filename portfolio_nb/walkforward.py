@@ -18,8 +18,8 @@ from .models.base import MODELS, make_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['RECORDS', 'ConfigError', 'RunConfig', 'Fold', 'make_folds', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold',
-           'FoldStore', 'WalkForwardResult', 'simulate', 'model_folds', 'run_walkforward']
+__all__ = ['FIELD_CHECKS', 'RECORDS', 'ConfigError', 'RunConfig', 'Fold', 'make_folds', 'code_hash', 'fold_key', 'FoldResult',
+           'fit_fold', 'FoldStore', 'WalkForwardResult', 'simulate', 'model_folds', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -45,6 +45,19 @@ class RunConfig:
 
 # %% ../nbs/15_walkforward.ipynb #09804e77
 def _fail(msg): raise ConfigError(msg)
+def _count(v, low=0): return isinstance(v, int) and not isinstance(v, bool) and v >= low
+def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+FIELD_CHECKS = {  # key: (is the value acceptable?, what it must be)
+    'rebalance': (lambda v: v in ('M', 'W') or _count(v, 1), "'M', 'W' or a number of trading days"),
+    'retrain': (lambda v: v in ('Y', 'Q', 'M') or _count(v, 1), "'Y', 'Q', 'M' or a number of rebalances"),
+    'window': (lambda v: v in ('expanding', 'rolling'), "'expanding' or 'rolling'"),
+    'train_days': (lambda v: v is None or _count(v, 1), 'a positive number of trading days'),
+    'memory': (lambda v: v in (None, 'auto', '8gb', '12gb', '24gb'), "'auto', '8gb', '12gb' or '24gb'"),
+    'outliers': (lambda v: v in ('keep', 'drop'), "'keep' or 'drop'"),
+    'delisting_return': (lambda v: _number(v) and v >= -1, 'a return of at least -1'),
+    'seed': (_count, 'a non-negative integer'),
+}
 
 @patch_to(RunConfig, cls_method=True)
 def from_dict(cls, d: dict) -> RunConfig:
@@ -55,28 +68,34 @@ def from_dict(cls, d: dict) -> RunConfig:
     if unknown: _fail(f"unknown config key(s) {unknown}; known: {known}")
     for k in ('name', 'data'):
         if not d.get(k): _fail(f"the config needs `{k}`")
-    c = cls(**{**d, 'models': {m: dict(p or {}) for m, p in (d.get('models') or {}).items()}, 'constraints': dict(d.get('constraints') or {})})
-    if not c.models: _fail("the config names no model")
-    bad = sorted(set(c.models) - set(MODELS))
-    if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}")
-    for m, p in c.models.items():
-        try: make_model(m, p)
-        except ValueError as e: _fail(str(e))
-    if c.rebalance not in ('M', 'W') and not (isinstance(c.rebalance, int) and c.rebalance >= 1): _fail(f"rebalance must be 'M', 'W' or a number of trading days, not {c.rebalance!r}")
-    if c.retrain not in ('Y', 'Q', 'M') and not (isinstance(c.retrain, int) and c.retrain >= 1): _fail(f"retrain must be 'Y', 'Q', 'M' or a number of rebalances, not {c.retrain!r}")
-    if c.memory not in (None, 'auto', '8gb', '12gb', '24gb'): _fail(f"memory must be 'auto', '8gb', '12gb' or '24gb', not {c.memory!r}")
-    if c.window not in ('expanding', 'rolling'): _fail(f"window must be 'expanding' or 'rolling', not {c.window!r}")
-    if c.outliers not in ('keep', 'drop'): _fail(f"outliers must be 'keep' or 'drop', not {c.outliers!r}")
-    if isinstance(c.delisting_return, bool) or not isinstance(c.delisting_return, (int, float)) or not c.delisting_return >= -1:
-        _fail(f"delisting_return must be a return of at least -1, not {c.delisting_return!r}")
-    if c.window == 'rolling' and not (isinstance(c.train_days, int) and c.train_days > 0): _fail("a rolling window needs train_days, a positive number of trading days")
-    try: start, end = (pd.Timestamp(x) if x is not None else None for x in (c.start, c.end))
-    except ValueError as e: _fail(f"start/end are not dates ({e})")
-    if start is not None and end is not None and start >= end: _fail(f"start {start.date()} is not before end {end.date()}")
-    try: PortfolioConstraints.from_dict(c.constraints)
-    except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
+    c = cls(**{**d, 'models': {m: dict(p or {}) for m, p in (d.get('models') or {}).items()},
+               'constraints': dict(d.get('constraints') or {})})
+    for k, (ok, what) in FIELD_CHECKS.items():
+        if not ok(getattr(c, k)): _fail(f"{k} must be {what}, not {getattr(c, k)!r}")
+    c.check_models(); c.check_dates_and_constraints()
     if not Path(c.data).is_dir(): _fail(f"data folder {c.data} does not exist (build the embedded one with `portfolio-nb sample-data`)")
     return c
+
+# %% ../nbs/15_walkforward.ipynb #04db7ef4
+@patch_to(RunConfig)
+def check_models(self):
+    "Refuse no model, unknown models and parameters a model does not take."
+    if not self.models: _fail("the config names no model")
+    bad = sorted(set(self.models) - set(MODELS))
+    if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}")
+    for m in self.models:
+        try: make_model(m, self.model_params(m))
+        except ValueError as e: _fail(str(e))
+
+@patch_to(RunConfig)
+def check_dates_and_constraints(self):
+    "Refuse dates that do not parse or run backwards, a rolling window without a length, and infeasible constraints."
+    if self.window == 'rolling' and self.train_days is None: _fail("a rolling window needs train_days, a positive number of trading days")
+    try: start, end = (pd.Timestamp(x) if x is not None else None for x in (self.start, self.end))
+    except ValueError as e: _fail(f"start/end are not dates ({e})")
+    if start is not None and end is not None and start >= end: _fail(f"start {start.date()} is not before end {end.date()}")
+    try: PortfolioConstraints.from_dict(self.constraints)
+    except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
 
 @patch_to(RunConfig, cls_method=True)
 def from_yaml(cls, path) -> RunConfig:
