@@ -5,9 +5,10 @@
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
 import dataclasses, functools, hashlib, json, shutil, tempfile, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np, pandas as pd, yaml
+import numpy as np, pandas as pd, torch, yaml
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
 import portfolio_nb
@@ -19,7 +20,9 @@ from .training import seed_everything
 
 # %% auto #0
 __all__ = ['FIELD_CHECKS', 'RECORDS', 'ConfigError', 'RunConfig', 'Fold', 'make_folds', 'code_hash', 'fold_key', 'FoldResult',
-           'fit_fold', 'FoldStore', 'WalkForwardResult', 'simulate', 'model_folds', 'run_walkforward']
+           'fit_fold', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task',
+           'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
+           'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -129,10 +132,10 @@ def hash(self) -> str:
     return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 @patch_to(RunConfig)
-def model_params(self, model: str, fold: int = 0) -> dict:
-    "The constructor arguments of `model` for fold `fold`: its config entry, plus the run options its class accepts."
+def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> dict:
+    "The constructor arguments of `model` (of class `cls`, or as registered) for fold `fold`, with the run options it accepts."
     options = dict(seed=self.seed + fold, memory=self.memory)
-    accepted = model_class(model).run_options
+    accepted = (cls or model_class(model)).run_options
     return self.models[model] | {k: v for k, v in options.items() if k in accepted and v is not None}
 
 # %% ../nbs/15_walkforward.ipynb #446abd18
@@ -193,11 +196,12 @@ def _frame(v) -> pd.DataFrame:
     "A model's per-date records as a frame: a dict date -> values (scores, diagnostics) or a list of rows (graph edges)."
     return pd.DataFrame.from_dict(v, orient='index').rename_axis('date') if isinstance(v, dict) else pd.DataFrame(v)
 
-def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, progress: bool = False) -> tuple[FoldResult, object]:
-    "Stage one for one fold: fit a fresh model on the past and collect its raw targets at the fold's decisions; the model too."
-    params = config.model_params(model_name, fold.index)
+def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, cls: type | None = None,
+             progress: bool = False) -> tuple[FoldResult, object]:
+    "Stage one for one fold: fit a fresh model (of class `cls`, or as registered) on the past, collect its raw targets."
+    cls = cls or model_class(model_name)
     seed_everything(config.seed + fold.index)
-    model, t = make_model(model_name, params), time.perf_counter()
+    model, t = cls(**config.model_params(model_name, fold.index, cls)), time.perf_counter()
     model.fit(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
     log = fold.log() | {'fit_seconds': round(time.perf_counter() - t, 3), 'model': model.get_model_info()}
     rows = [model.predict_weights(d, panel.until(d)).rename(d)
@@ -220,15 +224,19 @@ class FoldStore:
         records = {f.stem: pd.read_parquet(f) for f in d.glob('*.parquet') if f.stem in RECORDS}
         return FoldResult(pd.read_parquet(d/'targets.parquet'), json.loads((d/'log.json').read_text()), records)
 
-    def save(self, key: str, fold: FoldResult, model=None) -> Path:
-        "Write `fold` (and the model's checkpoint, where it has one) under `key`: complete or not at all."
+    def has(self, key: str) -> bool:
+        "Whether a fold is stored under `key`."
+        return (self.root/key/'log.json').exists()
+
+    def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> Path:
+        "Write `fold` (and the model's `checkpoint`, where it has one) under `key`: complete or not at all."
         dest = self.root/key
         if dest.exists(): return dest  # a key determines its content
         tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=self.root))
         try:
             fold.targets.to_parquet(tmp/'targets.parquet')
             for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
-            if hasattr(model, 'save_checkpoint'): model.save_checkpoint(tmp/'checkpoint.pt')
+            if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
             (tmp/'log.json').write_text(json.dumps(fold.log, indent=1, default=str))
             try: tmp.rename(dest)
             except OSError:
@@ -240,6 +248,57 @@ class FoldStore:
         "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
         for d in self.root.iterdir():
             if d.name not in keep: shutil.rmtree(d) if d.is_dir() else d.unlink()
+
+# %% ../nbs/15_walkforward.ipynb #84b833ed
+@dataclass
+class FoldTask:
+    "One stage-one task: fit `model` (of class `cls`) on `fold` under `config`; `key` is where its result is stored."
+    config: RunConfig
+    model: str
+    cls: type
+    fold: Fold
+    key: str
+
+@contextmanager
+def torch_threads(n: int):
+    "Run the block with `n` torch intra-op threads, then put the previous number back."
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
+
+def checkpoint_bytes(model) -> bytes | None:
+    "The model's checkpoint as bytes (None for a model without one), to ship from a worker to the driver."
+    if not hasattr(model, 'save_checkpoint'): return None
+    with tempfile.TemporaryDirectory() as d:
+        model.save_checkpoint(Path(d)/'checkpoint.pt')
+        return (Path(d)/'checkpoint.pt').read_bytes()
+
+class FoldError(RuntimeError):
+    "A fold failed to fit or decide; the message names the model, the fold, its dates and the error."
+
+def run_task(task: FoldTask, panel: Panel, threads: int = 1) -> tuple[FoldTask, FoldResult, bytes | None]:
+    "Run one task with `threads` torch threads: the task, the fold's result and the model's checkpoint."
+    with torch_threads(threads):
+        try: result, model = fit_fold(task.config, task.model, task.fold, panel, task.cls)
+        except Exception as e:
+            f = task.fold
+            raise FoldError(f"{task.model} fold {f.index} (trained to {f.train_end.date()}, deciding "
+                            f"{f.decisions[0].date()}..{f.decisions[-1].date()}): {type(e).__name__}: {e}") from e
+        return task, result, checkpoint_bytes(model)
+
+def serve_tasks(conn, panel: Panel, threads: int = 1):
+    "A worker process's loop: run each task received on `conn` on `panel`, send back its outcome, stop on None."
+    while (task := conn.recv()) is not None:
+        try: conn.send(('done', run_task(task, panel, threads)))
+        except FoldError as e: conn.send(('failed', e))
+
+class SerialExecutor:
+    "Runs tasks one after another in this process, each with `threads` torch threads."
+    def __init__(self, threads: int = 1): self.threads = threads
+    def run(self, tasks: list, panel: Panel):
+        "Yield (task, result, checkpoint) for each of `tasks`, as each finishes."
+        for task in tasks: yield run_task(task, panel, self.threads)
 
 # %% ../nbs/15_walkforward.ipynb #c3019745
 @dataclass
@@ -262,7 +321,9 @@ def simulate(config: RunConfig, targets: pd.DataFrame, panel: Panel) -> tuple[Ba
     for date, row in targets.iterrows():
         target, drifted = row.dropna(), pd.Series(sim.advance(date), panel.tickers)
         held = drifted[drifted != 0]
-        sim.rebalance(date, apply_constraints(target, held, constraints, per_month))
+        try: w = apply_constraints(target, held, constraints, per_month)
+        except ValueError as e: raise ValueError(f"rebalance on {date.date()}: {e}") from e
+        sim.rebalance(date, w)
         log.append((date, sim.trades[-1][1], forced_turnover(target.index, held, constraints)))
     trades = pd.DataFrame(log, columns=['date', 'turnover', 'forced']).set_index('date')
     return sim.result(config.end), trades.assign(limit=constraints.turnover_limit(per_month))
@@ -274,22 +335,35 @@ def model_folds(config: RunConfig, model_name: str, panel: Panel) -> list[Fold]:
     embargo = make_model(model_name, config.model_params(model_name)).embargo_days
     return make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, embargo)
 
+def model_tasks(config: RunConfig, model_name: str, panel: Panel) -> list[FoldTask]:
+    "The stage-one tasks of every fold of `model_name` under `config`, with their keys."
+    cls = model_class(model_name)
+    return [FoldTask(config, model_name, cls, f, fold_key(model_name, config.model_params(model_name, f.index), f, panel))
+            for f in model_folds(config, model_name, panel)]
+
+def fit_folds(tasks: list, panel: Panel, stores: dict, executor=None, progress: bool = True) -> dict:
+    "Run the `tasks` whose key is missing from `stores[task.model]`, storing each result as it arrives; all results by key."
+    done = {t.key: r for t in tasks if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
+    todo = [t for t in tasks if t.key not in done]
+    bar = tqdm(total=len(todo), desc='fitting folds', disable=not progress or not todo)
+    for task, result, checkpoint in (executor or SerialExecutor()).run(todo, panel):
+        if task.model in stores: stores[task.model].save(task.key, result, checkpoint)
+        done[task.key] = result
+        bar.update(); bar.set_postfix_str(f'{task.model} fold {task.fold.index}')
+    bar.close()
+    return done
+
 def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = None, state_dir=None,
-                    progress: bool = True) -> WalkForwardResult:
+                    progress: bool = True, executor=None) -> WalkForwardResult:
     "Fit `model_name` of `config` fold by fold (resuming from `state_dir`), then constrain and backtest its targets."
     panel = panel if panel is not None else config.load_panel()
     config.check_against(panel)
-    folds = model_folds(config, model_name, panel)
-    keys = [fold_key(model_name, config.model_params(model_name, f.index), f, panel) for f in folds]
-    store, fitted = FoldStore(state_dir) if state_dir else None, []
-    for fold, key in zip(tqdm(folds, desc=f'{model_name} folds', disable=not progress), keys):
-        done = store.load(key) if store else None
-        if done is None:
-            done, model = fit_fold(config, model_name, fold, panel, progress)
-            if store: store.save(key, done, model)
-        fitted.append(done)
-    if store: store.prune(set(keys))
-    targets = pd.concat([f.targets for f in fitted])
-    backtest, trades = simulate(config, targets, panel)
+    tasks = model_tasks(config, model_name, panel)
+    stores = {model_name: FoldStore(state_dir)} if state_dir else {}
+    done = fit_folds(tasks, panel, stores, executor, progress)
+    if stores: stores[model_name].prune({t.key for t in tasks})
+    fitted = [done[t.key] for t in tasks]
+    backtest, trades = simulate(config, pd.concat([f.targets for f in fitted]), panel)
     records = {k: pd.concat(v) if (v := [f.records[k] for f in fitted if k in f.records]) else None for k in RECORDS}
-    return WalkForwardResult(backtest, trades, [f.log for f in fitted], fitted[-1].log['model'], targets, **records)
+    return WalkForwardResult(backtest, trades, [f.log for f in fitted], fitted[-1].log['model'],
+                             pd.concat([f.targets for f in fitted]), **records)

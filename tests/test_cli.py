@@ -64,11 +64,28 @@ def test_failing_model_leaves_earlier_reports_intact(tmp_path, data):
     # a one-day lookback has no volatility to invert: the model fails at its first decision
     path = write_config(tmp_path, data, models=dict(equal_weight={}, inverse_volatility={'lookback': 1}))
     r = cli('run', str(path), '--models', 'inverse_volatility', '--out', str(tmp_path/'reports'), cwd=tmp_path)
-    assert r.returncode == 1 and 'inverse_volatility' in r.stderr
+    assert r.returncode == 1 and 'inverse_volatility' in r.stderr and 'rebalance on 2019-01-31: target' in r.stderr
     run = tmp_path/'reports'/'e2e'
     assert (run/'equal_weight'/'report.html').read_bytes() == before
     assert not (run/'inverse_volatility').exists() and (run/'.failed'/'inverse_volatility.ipynb').exists()
     assert not [p for p in run.iterdir() if p.name.startswith('.inverse_volatility')]
+
+def test_a_fold_that_fails_names_itself(tmp_path, data):
+    path = write_config(tmp_path, data, models=dict(lstm=dict(preset='cpu-small', features=dict(sequence_length=5000))))
+    r = cli('run', str(path), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 1 and 'portfolio-nb: fitting failed: lstm fold 0 (trained to 2019-01-30' in r.stderr
+    assert not (tmp_path/'reports'/'e2e'/'lstm').exists()
+
+def test_workers_give_the_serial_weights(tmp_path, data):
+    models = dict(equal_weight={}, min_variance={'lookback': 252}, stock_lstm=dict(preset='cpu-small', top_k=5, train=dict(epochs=1)))
+    path = write_config(tmp_path, data, models=models)
+    for flags, out in (([], 'serial'), (['--workers', '2'], 'parallel')):
+        r = cli('run', str(path), *flags, '--out', str(tmp_path/out), cwd=tmp_path)
+        assert r.returncode == 0, r.stderr[-3000:]
+    for m in models:
+        assert pd.read_parquet(tmp_path/'serial'/'e2e'/m/'weights.parquet').equals(pd.read_parquet(tmp_path/'parallel'/'e2e'/m/'weights.parquet'))
+    assert cli('run', str(path), '--workers', '0', cwd=tmp_path).stderr.strip() == 'portfolio-nb: bad config: --workers must be at least 1, got 0'
+
 
 def test_summary_leaves_out_reports_of_another_config(tmp_path, data):
     assert cli('run', str(write_config(tmp_path, data)), '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
