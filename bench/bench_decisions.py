@@ -6,7 +6,9 @@ StockLSTM at its cpu-small preset (the 14-feature ranker set, 90-day windows), a
 1. the cube of the panel cut at several dates equals, bit for bit, the cube computed from scratch on a copy of the cut
    (values, valid, eligible): the claim the cache rests on;
 2. one decision, `predict_weights(d, panel.until(d))` with the panel's cube already kept: median seconds at the first
-   and at the last weekly decision date, and what rebuilding the cube costs there (the path before the cache);
+   and at the last weekly decision date, what rebuilding the cube costs there (the path before the cache), and the
+   features part alone (cut, cube view, window); later dates have more eligible assets, so the forward pass is
+   compared per asset scored;
 3. the decision stage of a weekly run: a StockLSTM fitted once (1 epoch, on the data up to 2015) decides at every
    week end of 2016-2018 (the data end in February 2018)
    - cached: decisions on cuts of a fresh panel, so the one computation of the cube is inside the timing;
@@ -85,11 +87,16 @@ def one_decision(model, panel, first, last, repeats: int):
     print(f"2. one decision, all {len(panel.tickers)} tickers, {torch.get_num_threads()} torch thread(s) (median of {repeats}, "
           f"the panel's cube kept; computing it once takes {once:.2f} s):")
     for d in (first, last):
-        print(f"   {d.date()} ({panel.row(d) + 1} days of history, {len(model.predict_weights(d, panel.until(d)))} assets "
-              f"scored): cached {cached[d] * 1e3:.0f} ms   "
+        print(f"   {d.date()} ({panel.row(d) + 1} days of history): cached {cached[d] * 1e3:.0f} ms   "
               f"rebuilt {rebuilt[d] * 1e3:.0f} ms")
-    print(f"   last / first (cached): {cached[last] / cached[first]:.2f}")
-    return cached[first], cached[last]
+    from portfolio_nb.features import compute_features, make_windows
+    inputs = lambda d: make_windows(compute_features(panel.until(d), model.feature_config, verbose=False), [d])
+    part = {d: timed(lambda: inputs(d), 10 * repeats)[0] for d in (first, last)}
+    n = {d: len(model.predict_weights(d, panel.until(d))) for d in (first, last)}
+    print(f"   last / first (cached): {cached[last] / cached[first]:.2f} for {n[last] / n[first]:.2f} times the assets "
+          f"scored; the cut, its cube and its window alone: {part[first] * 1e3:.2f} ms and {part[last] * 1e3:.2f} ms "
+          f"(median of {10 * repeats})")
+    return cached[first] / n[first], cached[last] / n[last], part[first], part[last], max(cached.values())
 
 def threads_effect(model, panel, d, repeats: int):
     "One cached decision at 1 and 2 torch threads, alternating: on 2 shared cores, 2 threads wait on each other."
@@ -160,12 +167,13 @@ def main():
     check_cuts(panel, model.feature_config, a.cuts)
     dates = rebalance_schedule(panel.dates, 'W', FIRST, LAST)
     model.fit(panel.until(TRAIN_END), (panel.dates[0], panel.dates[panel.row(TRAIN_END) - model.embargo_days]))
-    c0, c1 = one_decision(model, panel, dates[0], dates[-1], 5 * a.repeats)
+    a0, a1, f0, f1, slowest = one_decision(model, panel, dates[0], dates[-1], 5 * a.repeats)
     threads_effect(model, panel, dates[-1], 5 * a.repeats)
     ratio = decision_stage(model, panel, dates, a.repeats)
     training_unchanged(path, dates[[0, -1]], a.before)
-    print(f"requirements: one decision under 0.15 s: {max(c0, c1):.3f} s {'ok' if max(c0, c1) < 0.15 else 'MISSED'}; "
-          f"last no slower than first (within 10%, for noise): {c1 / c0:.2f} {'ok' if c1 <= c0 * 1.1 else 'MISSED'}; "
+    print(f"requirements: one decision under 0.15 s: {slowest:.3f} s {'ok' if slowest < 0.15 else 'MISSED'}; "
+          f"last no slower than first (within 10%, for noise), per asset scored: {a1 / a0:.2f}, the features alone: "
+          f"{f1 / f0:.2f} {'ok' if max(a1 / a0, f1 / f0) <= 1.1 else 'MISSED'}; "
           f"decision stage at least 10x faster: {ratio:.1f}x {'ok' if ratio >= 10 else 'MISSED'}; "
           f"load average now {os.getloadavg()[0]:.1f}")
 
