@@ -1,5 +1,8 @@
 """compute_features + make_windows against the seeds' design, in one run.
 
+Each timing computes the cube from scratch (`compute_cube`; `compute_features` would hand back the cube kept on the
+panel after the first repeat).
+
 1. The shared 505-ticker dataset, every date: the project's path against the seeds' design (features computed one
    ticker at a time, then windows copied per date with `history[date <= d].tail(L)`). Prints the speed and
    memory ratios. Skips where the shared dataset is absent.
@@ -11,7 +14,7 @@ Run: python bench/bench_features.py [--repeats 3]
 import argparse, multiprocessing as mp, statistics, threading, time
 import numpy as np, pandas as pd
 from portfolio_nb.data import load_panel, shared_dataset, panel_from_frames
-from portfolio_nb.features import FeatureConfig, compute_features, make_windows
+from portfolio_nb.features import FeatureConfig, compute_cube, make_windows
 
 def seed_rsi(r, n=14):
     "The seed's RSI: rolling means of the ups and downs of `returns.diff()`."
@@ -50,7 +53,7 @@ def real_data(repeats):
     if path is None: return print("shared dataset absent: part 1 skipped")
     panel = load_panel(path, verbose=False)
     cfg = FeatureConfig()
-    ours = lambda: make_windows(compute_features(panel, cfg, verbose=False))
+    ours = lambda: make_windows(compute_cube(panel, cfg))
     seed = lambda: seed_windows(seed_features(panel), cfg.sequence_length)
     t_ours, (X, mask) = timed(ours, repeats)
     t_seed, Xs = timed(seed, max(1, repeats // 3))
@@ -86,7 +89,7 @@ def _synthetic(q):
     del r, px, vol
     base = rss_mib()
     t = time.perf_counter()
-    (X, mask), peak = peak_rss_during(lambda: make_windows(compute_features(panel, FeatureConfig.preset('ranker'), verbose=False)))
+    (X, mask), peak = peak_rss_during(lambda: make_windows(compute_cube(panel, FeatureConfig.preset('ranker'))))
     q.put((time.perf_counter() - t, base, peak, tuple(X.shape)))
 
 def synthetic(repeats):

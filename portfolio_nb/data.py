@@ -8,6 +8,7 @@ import dataclasses, hashlib, os, shutil, tempfile, warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 import numpy as np, pandas as pd
 from fastcore.basics import patch_to
 
@@ -128,7 +129,7 @@ def apply_corrections(returns: pd.DataFrame, corrections: pd.DataFrame, label: s
     return pd.DataFrame(values, returns.index, returns.columns), corrections.assign(original=original)
 
 # %% ../nbs/00_data.ipynb #50940c55
-@dataclass(eq=False)
+@dataclass(eq=False, frozen=True)
 class Panel:
     "Aligned daily frames (dates x tickers) and index membership; build it with `load_panel` or `panel_from_frames`."
     returns: pd.DataFrame
@@ -328,7 +329,27 @@ def until(self, date) -> Panel:
     p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes,
               upto(self.delistings), upto(self.corrections))
     if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
+    if 'history_counts' in self.__dict__: p.__dict__['history_counts'] = self.history_counts[:i]
+    p.__dict__['_root'] = self.root
     return p
+
+# %% ../nbs/00_data.ipynb #b776c4f3
+@patch_to(Panel, as_prop=True)
+def root(self) -> Panel:
+    "The panel this one was cut from by `until` (itself where it is not a cut)."
+    return self.__dict__.get('_root', self)
+
+@patch_to(Panel)
+def derived(self, key, make: Callable[[Panel], object]):
+    "`make(self)`, computed once per hashable `key` and kept on the panel."
+    kept = self.__dict__.setdefault('_derived', {})
+    if key not in kept: kept[key] = make(self)
+    return kept[key]
+
+@patch_to(Panel)
+def __getstate__(self) -> dict:
+    "The state to pickle: the root and what is kept on the panel are left out (recomputed where needed)."
+    return {k: v for k, v in self.__dict__.items() if k not in ('_root', '_derived')}
 
 # %% ../nbs/00_data.ipynb #b9cb7922
 @patch_to(Panel)

@@ -4,15 +4,16 @@
 
 # %% ../nbs/02_features.ipynb #5bd6557b
 from __future__ import annotations
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, fields
 from typing import Callable
 import numpy as np, pandas as pd, torch
 from .data import Panel
 
 # %% auto #0
-__all__ = ['FEATURES', 'LSTM_FEATURES', 'RANKER_FEATURES', 'FEATURE_PRESETS', 'FeatureInputs', 'feature_inputs', 'Feature',
-           'FeatureConfig', 'cross_sectional_clean', 'FeatureCube', 'available_features', 'compute_features',
-           'date_positions', 'make_windows', 'make_targets']
+__all__ = ['FEATURES', 'LSTM_FEATURES', 'RANKER_FEATURES', 'FEATURE_PRESETS', 'WINDOW_FIELDS', 'FeatureInputs', 'feature_inputs',
+           'Feature', 'FeatureConfig', 'cross_sectional_clean', 'FeatureCube', 'available_features', 'compute_cube',
+           'cube_key', 'compute_features', 'date_positions', 'make_windows', 'make_targets']
 
 # %% ../nbs/02_features.ipynb #afed36ec
 @dataclass
@@ -166,12 +167,9 @@ def available_features(panel: Panel, names) -> tuple[list, list]:
         else: keep.append(n)
     return keep, notes
 
-def compute_features(panel: Panel, config: FeatureConfig | None = None, verbose: bool = True) -> FeatureCube:
-    "Feature cube [T, N, F] of `panel`: vectorized, causal, winsorized and standardized across assets per date."
-    config = config or FeatureConfig()
+def compute_cube(panel: Panel, config: FeatureConfig) -> FeatureCube:
+    "Feature cube [T, N, F] of all of `panel`, computed from scratch; its arrays are read-only (cuts share them)."
     names, notes = available_features(panel, config.feature_set)
-    if verbose:
-        for n in notes: print(n)
     if not names: raise ValueError(f"none of the features {config.feature_set} can be computed from {panel.source}")
     x = feature_inputs(panel, config.max_fill_days if config.handle_missing == 'forward_fill' else None)
     raw = [FEATURES[n].fn(x).to_numpy(np.float32, copy=True) for n in names]
@@ -182,7 +180,26 @@ def compute_features(panel: Panel, config: FeatureConfig | None = None, verbose:
         values[..., j] = cross_sectional_clean(raw[j], universe, config.winsorize_mads, config.standardize_features)
         raw[j] = None
     values[~valid] = 0.0
-    return FeatureCube(values, valid, panel.eligibility(config.min_history_days), panel.dates, panel.tickers, names, config, notes)
+    eligible = panel.eligibility(config.min_history_days)
+    for a in (values, valid, eligible): a.flags.writeable = False
+    return FeatureCube(values, valid, eligible, panel.dates, panel.tickers, names, config, notes)
+
+# %% ../nbs/02_features.ipynb #16ec8208
+WINDOW_FIELDS = ('sequence_length', 'forecast_horizon')  # FeatureConfig fields that cut windows, not the cube
+
+def cube_key(config: FeatureConfig) -> tuple:
+    "What the cube of `config` depends on: every field of the config but `WINDOW_FIELDS`."
+    return tuple((f.name, getattr(config, f.name)) for f in fields(config) if f.name not in WINDOW_FIELDS)
+
+def compute_features(panel: Panel, config: FeatureConfig | None = None, verbose: bool = True) -> FeatureCube:
+    "Feature cube [T, N, F] of `panel`: causal, cleaned across assets per date; a view of the cube kept on its root."
+    config = config or FeatureConfig()
+    if verbose:
+        for n in available_features(panel, config.feature_set)[1]: print(n)
+    whole = panel.root.derived(('features', cube_key(config)), lambda p: compute_cube(p, config))
+    T = len(panel.dates)
+    return FeatureCube(whole.values[:T], whole.valid[:T], whole.eligible[:T], panel.dates, panel.tickers,
+                       whole.names, config, list(whole.notes))
 
 # %% ../nbs/02_features.ipynb #a16c6e70
 def date_positions(dates: pd.DatetimeIndex, end_dates) -> np.ndarray:
@@ -197,12 +214,15 @@ def make_windows(cube: FeatureCube, end_dates=None, lookback: int | None = None)
     L = lookback or cube.config.sequence_length
     pos = np.arange(L - 1, len(cube.dates)) if end_dates is None else date_positions(cube.dates, end_dates)
     if (pos < L - 1).any(): raise ValueError(f"a window of {L} days needs {L} dates of history; {cube.dates[pos.min()].date()} has {pos.min() + 1}")
-    windows = torch.from_numpy(cube.values).unfold(0, L, 1).permute(0, 1, 3, 2)
+    with warnings.catch_warnings():  # the cube is read-only (shared by the cuts); windows are only read
+        warnings.simplefilter('ignore', UserWarning)
+        windows = torch.from_numpy(cube.values).unfold(0, L, 1).permute(0, 1, 3, 2)
     start, step = pos - L + 1, np.diff(pos)
     even = len(pos) == 1 or (step[0] > 0 and (step == step[0]).all())
     X = windows[start[0]: start[-1] + 1: int(step[0]) if len(pos) > 1 else 1] if even else windows[torch.from_numpy(start)]
-    seen = np.vstack([np.zeros((1, len(cube.tickers)), np.int32), cube.valid.cumsum(0, dtype=np.int32)])
-    complete = (seen[pos + 1] - seen[pos + 1 - L]) == L
+    lo = start.min()  # count valid days over the rows the windows cover only: a decision's cost does not grow with history
+    seen = np.vstack([np.zeros((1, len(cube.tickers)), np.int32), cube.valid[lo:pos.max() + 1].cumsum(0, dtype=np.int32)])
+    complete = (seen[pos + 1 - lo] - seen[start - lo]) == L
     return X, torch.from_numpy(complete & cube.eligible[pos])
 
 # %% ../nbs/02_features.ipynb #e66de30c
