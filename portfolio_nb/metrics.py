@@ -8,10 +8,10 @@ import numpy as np, pandas as pd
 from scipy.stats import norm
 
 # %% auto #0
-__all__ = ['daily_rate', 'annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown',
+__all__ = ['IC_HORIZONS', 'daily_rate', 'annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown',
            'max_drawdown', 'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag',
            'forward_returns', 'holding_returns', 'information_coefficient', 'ic_summary', 'probabilistic_sharpe_ratio',
-           'expected_max_sharpe', 'deflated_sharpe_ratio', 'performance_summary']
+           'expected_max_sharpe', 'deflated_sharpe_ratio', 'performance_summary', 'ic_series', 'strategy_metrics']
 
 # %% ../nbs/04_metrics.ipynb #887542cb
 def _returns(r) -> pd.Series:
@@ -169,3 +169,25 @@ def performance_summary(frame: pd.DataFrame, periods: int = 252, n_trials: float
                 calmar=calmar_ratio(net, periods), hit_rate=hit_rate(net), avg_turnover=average_turnover(frame, periods),
                 cost_drag=cost_drag(frame, periods), psr=probabilistic_sharpe_ratio(net),
                 dsr=deflated_sharpe_ratio(net, n_trials, v) if v == v else np.nan, n_trials=float(n_trials), trial_sharpes_var=v)
+
+# %% ../nbs/04_metrics.ipynb #99414868
+IC_HORIZONS = (1, 5, 21)
+
+def ic_series(scores: pd.DataFrame, returns: pd.DataFrame, end=None) -> pd.DataFrame:
+    "Per decision date: IC and rank IC against the holding-period return, and rank IC at each of `IC_HORIZONS` days."
+    hold = holding_returns(returns, scores.index, end)
+    out = dict(ic_hold=information_coefficient(scores, hold), rank_ic_hold=information_coefficient(scores, hold, 'spearman'))
+    for h in IC_HORIZONS: out[f'rank_ic_{h}d'] = information_coefficient(scores, forward_returns(returns, h), 'spearman')
+    return pd.DataFrame(out).rename_axis('date')
+
+# %% ../nbs/04_metrics.ipynb #2f9b790d
+def strategy_metrics(frame: pd.DataFrame, scores: pd.DataFrame | None = None, returns: pd.DataFrame | None = None,
+                     n_trials: float = 1, trial_sharpes_var: float | None = None) -> dict:
+    "The performance summary of a backtest `frame`, with IC statistics of `scores` against the daily `returns` where given."
+    out = performance_summary(frame, n_trials=n_trials, trial_sharpes_var=trial_sharpes_var)
+    if scores is None: return out
+    spacing = int(np.diff(returns.index.get_indexer(scores.index)).min()) if len(scores) > 1 else 1
+    for name, ic in ic_series(scores, returns, frame.index[-1]).items():
+        days = spacing if name.endswith('_hold') else int(name.split('_')[-1][:-1])
+        out |= ic_summary(ic, name, overlap=-(-days // spacing) - 1)
+    return out

@@ -11,35 +11,13 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .data import SAMPLE_DATASETS, Panel, build_sample_dataset, _replace_dir
-from .metrics import forward_returns, holding_returns, information_coefficient, ic_summary, performance_summary
 from .walkforward import ConfigError, FoldError, RunConfig, WalkForwardResult
 from .parallel import fit_run, make_executor
 
 # %% auto #0
-__all__ = ['IC_HORIZONS', 'TEMPLATE', 'ic_series', 'model_metrics', 'plot_weights', 'realized_volatility', 'circle_layout',
-           'plot_graph', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_report', 'current_reports',
-           'summary_table', 'render_summary', 'render_reports', 'run_reports', 'main']
-
-# %% ../nbs/18_reports.ipynb #0281b614
-IC_HORIZONS = (1, 5, 21)
-
-def ic_series(scores: pd.DataFrame, returns: pd.DataFrame, end=None) -> pd.DataFrame:
-    "Per decision date: IC and rank IC against the holding-period return, and rank IC at each of `IC_HORIZONS` days."
-    hold = holding_returns(returns, scores.index, end)
-    out = dict(ic_hold=information_coefficient(scores, hold), rank_ic_hold=information_coefficient(scores, hold, 'spearman'))
-    for h in IC_HORIZONS: out[f'rank_ic_{h}d'] = information_coefficient(scores, forward_returns(returns, h), 'spearman')
-    return pd.DataFrame(out).rename_axis('date')
-
-# %% ../nbs/18_reports.ipynb #8cb32a9a
-def model_metrics(result: WalkForwardResult, panel: Panel, n_trials: int = 1) -> dict:
-    "Performance summary of a walk-forward result (DSR over `n_trials`), with IC statistics where the model kept scores."
-    out = performance_summary(result.backtest.returns, n_trials=n_trials)
-    if result.scores is None: return out
-    spacing = int(np.diff(panel.dates.get_indexer(result.scores.index)).min()) if len(result.scores) > 1 else 1
-    for name, ic in ic_series(result.scores, panel.returns, result.backtest.returns.index[-1]).items():
-        days = spacing if name.endswith('_hold') else int(name.split('_')[-1][:-1])
-        out |= ic_summary(ic, name, overlap=-(-days // spacing) - 1)
-    return out
+__all__ = ['TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'ipc_kernel_manager',
+           'notebook_to_html', 'ReportError', 'render_report', 'current_reports', 'summary_table', 'render_summary',
+           'render_reports', 'run_reports', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
