@@ -295,6 +295,7 @@ def serve_tasks(conn, panel: Panel, threads: int = 1):
 
 class SerialExecutor:
     "Runs tasks one after another in this process, each with `threads` torch threads."
+    slots = 1  # tasks it runs at once
     def __init__(self, threads: int = 1): self.threads = threads
     def run(self, tasks: list, panel: Panel):
         "Yield (task, result, checkpoint) for each of `tasks`, as each finishes."
@@ -354,14 +355,14 @@ def fit_folds(tasks: list, panel: Panel, stores: dict, executor=None, progress: 
     return done
 
 def run_walkforward(config: RunConfig, model_name: str, panel: Panel | None = None, state_dir=None,
-                    progress: bool = True, executor=None) -> WalkForwardResult:
-    "Fit `model_name` of `config` fold by fold (resuming from `state_dir`), then constrain and backtest its targets."
+                    progress: bool = True, executor=None, prune: bool = True) -> WalkForwardResult:
+    "Fit `model_name` of `config` fold by fold (resuming from `state_dir`, pruning other folds), then backtest its targets."
     panel = panel if panel is not None else config.load_panel()
     config.check_against(panel)
     tasks = model_tasks(config, model_name, panel)
     stores = {model_name: FoldStore(state_dir)} if state_dir else {}
     done = fit_folds(tasks, panel, stores, executor, progress)
-    if stores: stores[model_name].prune({t.key for t in tasks})
+    if stores and prune: stores[model_name].prune({t.key for t in tasks})
     fitted = [done[t.key] for t in tasks]
     backtest, trades = simulate(config, pd.concat([f.targets for f in fitted]), panel)
     records = {k: pd.concat(v) if (v := [f.records[k] for f in fitted if k in f.records]) else None for k in RECORDS}
