@@ -13,11 +13,13 @@ from tqdm.auto import tqdm
 from .data import SAMPLE_DATASETS, Panel, build_sample_dataset, _replace_dir
 from .walkforward import ConfigError, FoldError, RunConfig, WalkForwardResult
 from .parallel import fit_run, make_executor
+from .sweeps import SweepConfig
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'ipc_kernel_manager',
-           'notebook_to_html', 'ReportError', 'render_report', 'current_reports', 'summary_table', 'render_summary',
-           'render_reports', 'run_reports', 'main']
+__all__ = ['TEMPLATE', 'SWEEP_TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph',
+           'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template', 'render_report',
+           'current_reports', 'summary_table', 'render_summary', 'render_reports', 'run_reports', 'run_sweep_report',
+           'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -74,12 +76,12 @@ class ReportError(RuntimeError):
     "A model's report failed to render; earlier reports are untouched."
 
 # %% ../nbs/18_reports.ipynb #f5ea7851
-def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
-    "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb, report.html, parquet and metrics)."
+def render_template(template, params: dict, run_dir, name: str) -> Path:
+    "Execute `template` with `params` (and `out_dir`) into `run_dir/name/` (report.ipynb, report.html and what it writes)."
     import papermill as pm
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{model}.', dir=run_dir))
-    params = dict(config_path=str(Path(config_path).resolve()), model=model, out_dir=str(tmp), state_dir=str(run_dir/'.state'/model))
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.', dir=run_dir))
+    params = params | dict(out_dir=str(tmp))
     try:
         with tempfile.TemporaryDirectory() as sockets:
             pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params, progress_bar=False, cwd=os.getcwd(),
@@ -88,12 +90,17 @@ def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
     except Exception as e:
         failed, kept = run_dir/'.failed', ''
         if (tmp/'report.ipynb').exists():
-            failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{model}.ipynb')
-            kept = f" (executed notebook: {failed/f'{model}.ipynb'})"
+            failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{name}.ipynb')
+            kept = f" (executed notebook: {failed/f'{name}.ipynb'})"
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ReportError(f"{model}: {getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}{kept}") from None
-    _replace_dir(tmp, run_dir/model)
-    return run_dir/model
+        raise ReportError(f"{name}: {getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}{kept}") from None
+    _replace_dir(tmp, run_dir/name)
+    return run_dir/name
+
+def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
+    "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb, report.html, parquet and metrics)."
+    params = dict(config_path=str(Path(config_path).resolve()), model=model, state_dir=str(Path(run_dir)/'.state'/model))
+    return render_template(template, params, run_dir, model)
 
 # %% ../nbs/18_reports.ipynb #bc479c74
 def _png(fig) -> str:
@@ -164,6 +171,17 @@ def run_reports(config_path, models=None, out='reports', executor=None, workers:
     render_reports(config_path, models, run_dir, workers, progress)
     return render_summary(run_dir, config)
 
+# %% ../nbs/18_reports.ipynb #fd6e9476
+SWEEP_TEMPLATE = TEMPLATE.with_name('sweep.ipynb')
+
+def run_sweep_report(sweep_path, out='reports', executor=None, progress: bool = True) -> Path:
+    "Run (or resume) the sweep at `sweep_path` with `executor`, then render its report; return the report's folder."
+    sweep = SweepConfig.from_yaml(sweep_path)
+    res = sweep.run(out, executor, progress)
+    if progress: tqdm.write(f"{sweep.name}: {res.n_trials} trials ({res.fitted} folds fitted now, the rest from the store)")
+    return render_template(SWEEP_TEMPLATE, dict(sweep_path=str(Path(sweep_path).resolve()), out=str(Path(out).resolve())),
+                           Path(out)/sweep.name, 'report')
+
 # %% ../nbs/18_reports.ipynb #bd08984d
 def main(argv=None) -> int:
     "Entry point of `portfolio-nb`."
@@ -172,11 +190,14 @@ def main(argv=None) -> int:
     run = sub.add_parser('run', help='render the reports of a run config')
     run.add_argument('config', help='YAML run config')
     run.add_argument('--models', help='comma-separated subset of the config\'s models')
-    run.add_argument('--out', default='reports', help='folder of the rendered runs (default: reports)')
-    run.add_argument('--workers', type=int, default=1, help='local processes that fit folds, and reports rendered at once (default: 1)')
-    run.add_argument('--address', help="fit folds on the Ray cluster at this address ('auto': $RAY_ADDRESS)")
-    run.add_argument('--gpus-per-task', type=float, default=0.0, help='GPUs (a fraction shares one) each Ray task asks for')
-    run.add_argument('--threads-per-task', type=int, default=1, help='torch threads of each fold fit, however it runs (default: 1)')
+    sweep = sub.add_parser('sweep', help='run a sweep and render its report')
+    sweep.add_argument('config', help='YAML sweep config')
+    for p in (run, sweep):
+        p.add_argument('--out', default='reports', help='folder of the rendered runs (default: reports)')
+        p.add_argument('--workers', type=int, default=1, help='local processes that fit folds, and reports rendered at once (default: 1)')
+        p.add_argument('--address', help="fit folds on the Ray cluster at this address ('auto': $RAY_ADDRESS)")
+        p.add_argument('--gpus-per-task', type=float, default=0.0, help='GPUs (a fraction shares one) each Ray task asks for')
+        p.add_argument('--threads-per-task', type=int, default=1, help='torch threads of each fold fit, however it runs (default: 1)')
     data = sub.add_parser('sample-data', help='build the embedded datasets from the prices shipped in skfolio')
     data.add_argument('--dest', default='data', help='parent folder (default: data)')
     a = ap.parse_args(argv)
@@ -187,8 +208,9 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         try: executor = make_executor(a.workers, a.address, a.gpus_per_task, a.threads_per_task)
         except ValueError as e: raise ConfigError(str(e)) from None
-        summary = run_reports(a.config, a.models.split(',') if a.models else None, a.out, executor, a.workers)
-        print(f"summary: {summary} ({time.perf_counter() - t:.0f} s)")
+        if a.command == 'sweep': print(f"sweep report: {run_sweep_report(a.config, a.out, executor)/'report.html'} ({time.perf_counter() - t:.0f} s)")
+        else: print(f"summary: {run_reports(a.config, a.models.split(',') if a.models else None, a.out, executor, a.workers)} "
+                    f"({time.perf_counter() - t:.0f} s)")
         return 0
     except ConfigError as e:
         print(f"portfolio-nb: bad config: {e}", file=sys.stderr); return 2

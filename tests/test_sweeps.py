@@ -1,0 +1,35 @@
+"End to end: `portfolio-nb sweep` runs trials, renders the sweep report, and a larger budget resumes the finished trials."
+import subprocess, sys
+import pandas as pd, pytest, yaml
+from portfolio_nb.data import build_sample_dataset
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    return build_sample_dataset(tmp_path_factory.mktemp('data')/'sp500')
+
+def cli(*args, cwd):
+    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())', *args],
+                          cwd=cwd, capture_output=True, text=True)
+
+def write_sweep(tmp_path, data, trials):
+    (tmp_path/'base.yaml').write_text(yaml.safe_dump(dict(name='base', data=str(data), constraints=dict(max_position_weight=0.2),
+                                                           models={'mean_variance': {'lookback': 252}})))
+    (tmp_path/'sweep.yaml').write_text(yaml.safe_dump(dict(
+        name='mv', base=str(tmp_path/'base.yaml'), model='mean_variance', sampler='tpe', trials=trials, seed=3,
+        space={'risk_aversion': {'low': 1.0, 'high': 50.0, 'log': True}, 'lookback': [126, 252]},
+        selection=dict(start='2015-01-01', end='2017-12-29'), out_of_sample=dict(start='2018-01-01', end='2019-12-31'))))
+    return tmp_path/'sweep.yaml'
+
+def test_sweep_renders_and_resumes(tmp_path, data):
+    r = cli('sweep', str(write_sweep(tmp_path, data, 3)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = tmp_path/'reports'/'mv'/'report'
+    first = pd.read_csv(report/'trials.csv', index_col='trial').sort_index()
+    assert len(first) == 3 and (report/'report.html').stat().st_size > 10_000 and 'mv: 3 trials (9 folds fitted now' in r.stdout
+    r = cli('sweep', str(write_sweep(tmp_path, data, 5)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'mv: 5 trials (6 folds fitted now' in r.stdout  # only the two new trials (3 yearly folds each) are fitted
+    again = pd.read_csv(report/'trials.csv', index_col='trial').sort_index()
+    assert len(again) == 5 and again.loc[first.index, ['risk_aversion', 'lookback', 'sharpe']].equals(first[['risk_aversion', 'lookback', 'sharpe']])
+    summary = pd.read_csv(report/'summary.csv', index_col=[0, 1])
+    assert summary.loc[('chosen', 'selection'), 'n_trials'] == 5
