@@ -5,6 +5,7 @@
 # %% ../nbs/00_data.ipynb #e61a960e
 from __future__ import annotations
 import dataclasses, hashlib, os, shutil, tempfile, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,8 +15,8 @@ from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar', 'membership_matrix',
-           'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel', 'panel_from_long',
-           'build_sample_dataset', 'shared_dataset']
+           'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel', 'atomic_folder',
+           'atomic_file', 'panel_from_long', 'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
 PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
@@ -278,30 +279,43 @@ def report(self):
     for n in self.notes: print(f"  - {n}")
 
 # %% ../nbs/00_data.ipynb #7eb8c053
-def _replace_dir(tmp: Path, dest: Path):
-    "Move the finished folder `tmp` to `dest`, replacing what was there only once `tmp` is complete."
-    old = dest.with_name(dest.name + '.old')
-    if old.exists(): shutil.rmtree(old)
-    if dest.exists(): dest.rename(old)
-    tmp.rename(dest)
-    if old.exists(): shutil.rmtree(old)
+@contextmanager
+def atomic_folder(dest) -> Path:
+    "A fresh folder next to `dest` for the block to fill, put in place of `dest` if the block succeeds, removed if not."
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp, old = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.', dir=dest.parent)), dest.with_name(f'.{dest.name}.old')
+    try:
+        yield tmp
+        if old.exists(): shutil.rmtree(old)
+        if dest.exists(): dest.rename(old)
+        tmp.rename(dest)
+        if old.exists(): shutil.rmtree(old)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
 
+@contextmanager
+def atomic_file(dest) -> Path:
+    "A temporary path next to `dest` for the block to write, moved onto `dest` if the block succeeds, removed if not."
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', dir=dest.parent); os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp): os.remove(tmp)
+
+# %% ../nbs/00_data.ipynb #3921bfa9
 @patch_to(Panel)
 def to_parquet(self, path) -> Path:
     "Write the panel layout to the folder `path` atomically; return it."
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.', dir=dest.parent))
-    try:
+    with atomic_folder(path) as tmp:
         for k in ('returns', 'prices', 'volume'):
             if (df := getattr(self, k)) is not None: df.to_parquet(tmp/PANEL_FILES[k])
         for k in ('calendar', 'delistings', 'corrections'):
-            if (df := getattr(self, k)) is not None: df.drop(columns='original', errors='ignore').to_parquet(tmp/PANEL_FILES[k], index=False)
-        _replace_dir(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
+            if (df := getattr(self, k)) is not None:
+                df.drop(columns='original', errors='ignore').to_parquet(tmp/PANEL_FILES[k], index=False)
+    return Path(path)
 
 # %% ../nbs/00_data.ipynb #173021b9
 def panel_from_long(df: pd.DataFrame, calendar=None, source: str = '<long table>') -> Panel:

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .data import SAMPLE_DATASETS, Panel, build_sample_dataset, _replace_dir
-from .walkforward import ConfigError, FoldError, RunConfig, WalkForwardResult
+from .data import SAMPLE_DATASETS, atomic_file, atomic_folder, build_sample_dataset
+from .walkforward import ConfigError, FoldError, RunConfig
 from .parallel import fit_run, make_executor
 from .sweeps import SweepConfig
 
@@ -79,23 +79,20 @@ class ReportError(RuntimeError):
 def render_template(template, params: dict, run_dir, name: str) -> Path:
     "Execute `template` with `params` (and `out_dir`) into `run_dir/name/` (report.ipynb, report.html and what it writes)."
     import papermill as pm
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.', dir=run_dir))
-    params = params | dict(out_dir=str(tmp))
-    try:
-        with tempfile.TemporaryDirectory() as sockets:
-            pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params, progress_bar=False, cwd=os.getcwd(),
-                                kernel_name='python3', kernel_manager_class=ipc_kernel_manager(sockets))
-        notebook_to_html(tmp/'report.ipynb', tmp/'report.html')
-    except Exception as e:
-        failed, kept = run_dir/'.failed', ''
-        if (tmp/'report.ipynb').exists():
-            failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{name}.ipynb')
-            kept = f" (executed notebook: {failed/f'{name}.ipynb'})"
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ReportError(f"{name}: {getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}{kept}") from None
-    _replace_dir(tmp, run_dir/name)
-    return run_dir/name
+    with atomic_folder(Path(run_dir)/name) as tmp:
+        try:
+            with tempfile.TemporaryDirectory() as sockets:
+                pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params | dict(out_dir=str(tmp)),
+                                    progress_bar=False, cwd=os.getcwd(), kernel_name='python3',
+                                    kernel_manager_class=ipc_kernel_manager(sockets))
+            notebook_to_html(tmp/'report.ipynb', tmp/'report.html')
+        except Exception as e:
+            failed, kept = Path(run_dir)/'.failed', ''
+            if (tmp/'report.ipynb').exists():
+                failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{name}.ipynb')
+                kept = f" (executed notebook: {failed/f'{name}.ipynb'})"
+            raise ReportError(f"{name}: {getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}{kept}") from None
+    return Path(run_dir)/name
 
 def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
     "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb, report.html, parquet and metrics)."
@@ -127,7 +124,7 @@ def render_summary(run_dir, config: RunConfig) -> Path:
     run_dir = Path(run_dir)
     models, stale = current_reports(run_dir, config)
     table, net = summary_table(run_dir, models)
-    table.to_csv(run_dir/'.summary.csv'); (run_dir/'.summary.csv').replace(run_dir/'summary.csv')
+    with atomic_file(run_dir/'summary.csv') as tmp: table.to_csv(tmp)
     fig, ax = plt.subplots(figsize=(10, 4))
     (1 + net.fillna(0)).cumprod().plot(ax=ax, logy=True, title='growth of $1, net of costs (log scale)')
     fig2, ax2 = plt.subplots(figsize=(10, 3))
@@ -139,8 +136,7 @@ def render_summary(run_dir, config: RunConfig) -> Path:
             f"Lopez de Prado; trials as skill-less noise of the same length). Numbers as in <a href='summary.csv'>summary.csv</a>.</p>"
             + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>" if stale else '') +
             f"{table.round(4).to_html()}{_png(fig)}{_png(fig2)}</body></html>")
-    tmp = run_dir/'.summary.html'
-    tmp.write_text(html, encoding='utf-8'); tmp.replace(run_dir/'summary.html')
+    with atomic_file(run_dir/'summary.html') as tmp: tmp.write_text(html, encoding='utf-8')
     return run_dir/'summary.html'
 
 # %% ../nbs/18_reports.ipynb #fd44e22e

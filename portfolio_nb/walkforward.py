@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch, yaml
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
 import portfolio_nb
-from .data import Panel, load_panel
+from .data import Panel, atomic_folder, load_panel
 from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, make_model, model_class
@@ -215,7 +215,7 @@ class FoldStore:
     def __init__(self, root):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        for tmp in self.root.glob('.tmp-*'): shutil.rmtree(tmp, ignore_errors=True)  # left behind by a killed run
+        for tmp in self.root.glob('.*'): shutil.rmtree(tmp, ignore_errors=True)  # temporary folders of a killed run
 
     def load(self, key: str) -> FoldResult | None:
         "The fold stored under `key`, or None."
@@ -230,19 +230,13 @@ class FoldStore:
 
     def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> Path:
         "Write `fold` (and the model's `checkpoint`, where it has one) under `key`: complete or not at all."
-        dest = self.root/key
-        if dest.exists(): return dest  # a key determines its content
-        tmp = Path(tempfile.mkdtemp(prefix='.tmp-', dir=self.root))
-        try:
+        if self.has(key): return self.root/key  # a key determines its content
+        with atomic_folder(self.root/key) as tmp:
             fold.targets.to_parquet(tmp/'targets.parquet')
             for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
             if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
             (tmp/'log.json').write_text(json.dumps(fold.log, indent=1, default=str))
-            try: tmp.rename(dest)
-            except OSError:
-                if not dest.exists(): raise  # else another writer stored the same key first: theirs is as good
-        finally: shutil.rmtree(tmp, ignore_errors=True)
-        return dest
+        return self.root/key
 
     def prune(self, keep):
         "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
