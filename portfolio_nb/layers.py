@@ -285,7 +285,7 @@ class MaxSharpeLayer(_PortfolioLayer):
     def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor, context: str):
         "Also refuse rows where no feasible portfolio of the valid assets has a positive expected return: there the maximum Sharpe ratio does not exist."
         super()._check(mu, factor, diag, mask, context)
-        best = max_expected_return(mu.where(mask, 0), self.max_weight * mask)
+        best = max_expected_return(mu.where(mask, 0), self.max_weight * mask.to(mu.dtype))
         if (best <= 0).any():
             rows = (best <= 0).nonzero()[:, 0].tolist()
             raise ValueError(f"the maximum Sharpe portfolio does not exist in batch rows {rows}: no long-only portfolio capped at {self.max_weight} "

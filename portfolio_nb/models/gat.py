@@ -62,9 +62,9 @@ def sample_graphs(returns: torch.Tensor, mask: torch.Tensor, top_k: int | None =
     source = torch.cat([ei[0] % N for ei, _ in graphs])
     b, pair, r = target // N, target % N * N + source, torch.cat([attr[:, 0] for _, attr in graphs])
     counts = torch.bincount(b, minlength=S)
-    slot = torch.arange(len(b)) - (counts.cumsum(0) - counts)[b]
-    edges = torch.full((S, int(counts.max())), -1, dtype=torch.int32).index_put((b, slot), pair.int())
-    return edges, torch.zeros(edges.shape).index_put((b, slot), r)
+    slot = torch.arange(len(b), device=b.device) - (counts.cumsum(0) - counts)[b]
+    edges = torch.full((S, int(counts.max())), -1, dtype=torch.int32, device=b.device).index_put((b, slot), pair.int())
+    return edges, r.new_zeros(edges.shape).index_put((b, slot), r)
 
 def batch_graph(edges: torch.Tensor, rho: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "PyG `edge_index` [2, E] and `edge_attr` [E, 3] ([rho, |rho|, sign]) of a batch's edge lists, between the valid assets of `mask`."
