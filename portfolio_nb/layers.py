@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_layers.ipynb #86635d95
 from __future__ import annotations
-import warnings
+import math, warnings
 import cvxpy as cp, torch
 from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
@@ -14,13 +14,15 @@ from fastcore.basics import store_attr
 
 # %% auto #0
 __all__ = ['SCS_ARGS', 'max_expected_return', 'mean_variance_problem', 'max_sharpe_problem', 'SolverFailure', 'MeanVarianceLayer',
-           'MaxSharpeLayer', 'solve_by_universe', 'predicted_volatility', 'volatility_floor_penalty']
+           'MaxSharpeLayer', 'predicted_volatility', 'volatility_floor_penalty']
 
 # %% ../nbs/10_layers.ipynb #ab7cd252
-def max_expected_return(mu: Tensor, max_weight: float) -> Tensor:
-    "The highest expected return mu'w [B] over the capped simplex: `max_weight` on each of the largest mu, the rest on the next."
-    share = (1 - max_weight * torch.arange(mu.shape[-1], dtype=mu.dtype, device=mu.device)).clamp(0, max_weight)
-    return (mu.sort(-1, descending=True).values * share).sum(-1)
+def max_expected_return(mu: Tensor, max_weight: float | Tensor) -> Tensor:
+    "The highest mu'w [B] over the capped simplex: the largest mu filled up to their bound `max_weight` (a float or [B, n]) in turn."
+    mu, order = mu.sort(-1, descending=True)
+    bound = torch.as_tensor(max_weight, dtype=mu.dtype, device=mu.device).expand(mu.shape).gather(-1, order)
+    share = torch.minimum((1 - (bound.cumsum(-1) - bound)).clamp(min=0), bound)
+    return torch.where(share > 0, mu * share, 0).sum(-1)
 
 # %% ../nbs/10_layers.ipynb #915588f5
 def _risk_expr(F: cp.Parameter, d_sqrt: cp.Parameter, x: cp.Variable) -> cp.Expression:
@@ -28,21 +30,22 @@ def _risk_expr(F: cp.Parameter, d_sqrt: cp.Parameter, x: cp.Variable) -> cp.Expr
     return cp.sum_squares(F.T @ x) + cp.sum_squares(cp.multiply(d_sqrt, x))
 
 def _parameters(n: int, k: int) -> list:
-    "The parameters mu [n], F [n, k], d_sqrt [n] of the layer problems."
-    return [cp.Parameter(n, name='mu'), cp.Parameter((n, k), name='F'), cp.Parameter(n, nonneg=True, name='d_sqrt')]
+    "The parameters mu [n], F [n, k], d_sqrt [n] and upper [n] (per-asset bounds) of the layer problems."
+    return [cp.Parameter(n, name='mu'), cp.Parameter((n, k), name='F'), cp.Parameter(n, nonneg=True, name='d_sqrt'),
+            cp.Parameter(n, nonneg=True, name='upper')]
 
-def mean_variance_problem(n: int, k: int, max_weight: float, risk_aversion: float) -> tuple[cp.Problem, list, cp.Variable]:
-    "The DPP problem max mu'w - risk_aversion w'Σw over the capped simplex; its parameters [mu, F, d_sqrt] and the weights."
+def mean_variance_problem(n: int, k: int, risk_aversion: float) -> tuple[cp.Problem, list, cp.Variable]:
+    "The DPP problem max mu'w - risk_aversion w'Σw s.t. sum w = 1, 0 <= w <= upper; its parameters [mu, F, d_sqrt, upper] and w."
     params, w = _parameters(n, k), cp.Variable(n, name='w')
-    mu, F, d_sqrt = params
+    mu, F, d_sqrt, upper = params
     objective = cp.Maximize(mu @ w - risk_aversion * _risk_expr(F, d_sqrt, w))
-    return cp.Problem(objective, [cp.sum(w) == 1, w >= 0, w <= max_weight]), params, w
+    return cp.Problem(objective, [cp.sum(w) == 1, w >= 0, w <= upper]), params, w
 
-def max_sharpe_problem(n: int, k: int, max_weight: float) -> tuple[cp.Problem, list, cp.Variable]:
-    "The DPP problem min y'Σy s.t. mu'y = 1, 0 <= y <= max_weight sum(y); its parameters [mu, F, d_sqrt] and y (w = y / sum y)."
+def max_sharpe_problem(n: int, k: int) -> tuple[cp.Problem, list, cp.Variable]:
+    "The DPP problem min y'Σy s.t. mu'y = 1, 0 <= y <= upper sum(y); its parameters [mu, F, d_sqrt, upper] and y (w = y / sum y)."
     params, y, total = _parameters(n, k), cp.Variable(n, name='y'), cp.Variable(name='total')
-    mu, F, d_sqrt = params
-    constraints = [mu @ y == 1, y >= 0, y <= max_weight * total, cp.sum(y) == total]
+    mu, F, d_sqrt, upper = params
+    constraints = [mu @ y == 1, y >= 0, y <= cp.multiply(upper, total), cp.sum(y) == total]
     return cp.Problem(cp.Minimize(_risk_expr(F, d_sqrt, y)), constraints), params, y
 
 # %% ../nbs/10_layers.ipynb #9c99a291
@@ -51,29 +54,30 @@ SCS_ARGS = dict(solve_method='SCS', eps_abs=1e-10, eps_rel=1e-10, max_iters=100_
 class SolverFailure(RuntimeError):
     "A layer's solver did not reach a solution; the message names the solver status, the problem size and the context."
 
-def _solve_cvxpylayer(layer: CvxpyLayer, mu: Tensor, F: Tensor, d: Tensor, solver_args: dict) -> Tensor:
-    "The layer's solution for parameters (mu, F, sqrt(d)); SCS statuses other than 'solved' raise `SolverFailure`."
+def _solve_cvxpylayer(layer: CvxpyLayer, mu: Tensor, F: Tensor, d: Tensor, upper: Tensor, solver_args: dict) -> Tensor:
+    "The layer's solution for parameters (mu, F, sqrt(d), upper); SCS statuses other than 'solved' raise `SolverFailure`."
     if not (torch.is_grad_enabled() and any(x.requires_grad for x in (mu, F, d))):  # diffcp's solve-only path takes no `mode`
         solver_args = {k: v for k, v in solver_args.items() if k != 'mode'}
     with warnings.catch_warnings():
         warnings.filterwarnings('error', message='Solved/Inaccurate')
-        try: (x,) = layer(mu, F, d.sqrt(), solver_args=solver_args)
+        try: (x,) = layer(mu, F, d.sqrt(), upper, solver_args=solver_args)
         except SolverError as e: raise SolverFailure(f"SCS via diffcp: {e}") from e
         except UserWarning as e: raise SolverFailure("SCS via diffcp returned status 'solved/inaccurate'") from e
     return x
 
 # %% ../nbs/10_layers.ipynb #15f65744
-def _capped_shift(c: Tensor, a: Tensor, cap: float, nu: Tensor | None = None, max_iter: int = 200) -> Tensor:
-    "The shift ν [B] with sum_i clip(a_i (c_i - ν), 0, cap) = 1 in each row: Newton steps, kept in a bracket by secant steps."
-    lo, hi = (c - cap / a).amin(-1), c.amax(-1)  # the sum is n cap at lo and 0 at hi
-    eps, ac = torch.finfo(c.dtype).eps, a * c.abs()
-    s_lo, s_hi = torch.full_like(lo, c.shape[-1] * cap), torch.zeros_like(hi)
+def _capped_shift(c: Tensor, a: Tensor, upper: Tensor, nu: Tensor | None = None, max_iter: int = 200) -> Tensor:
+    "The shift ν [B] with sum_i clip(a_i (c_i - ν), 0, upper_i) = 1 in each row: Newton steps, kept in a bracket by secant steps."
+    valid = upper > 0
+    lo, hi = (c - upper / a).masked_fill(~valid, float('inf')).amin(-1), c.masked_fill(~valid, -float('inf')).amax(-1)
+    eps, ac, n = torch.finfo(c.dtype).eps, a * c.abs(), valid.sum(-1)
+    s_lo, s_hi = upper.sum(-1), torch.zeros_like(hi)  # the sum at lo (every bound reached) and at hi
     nu = (lo + hi) / 2 if nu is None else nu.clamp(lo, hi)
     for _ in range(max_iter):
         t = a * (c - nu[:, None])
-        moving = (t > 0) & (t < cap)
-        total, slope = t.clamp(0, cap).sum(-1), (a * moving).sum(-1)
-        done = (total - 1).abs() <= 4 * eps * (c.shape[-1] + (ac * moving).sum(-1) + nu.abs() * slope)  # rounding of the sum
+        moving = (t > 0) & (t < upper)
+        total, slope = torch.minimum(t.clamp(min=0), upper).sum(-1), (a * moving).sum(-1)
+        done = (total - 1).abs() <= 4 * eps * (n + (ac * moving).sum(-1) + nu.abs() * slope)  # rounding of the sum
         if done.all(): return nu
         lo, s_lo = torch.where(total > 1, nu, lo), torch.where(total > 1, total, s_lo)
         hi, s_hi = torch.where(total < 1, nu, hi), torch.where(total < 1, total, s_hi)
@@ -91,25 +95,25 @@ def _risk(F: Tensor, d: Tensor, w: Tensor) -> Tensor:
     "The variance w'Σw [B]."
     return (w * _sigma_times(F, d, w)).sum(-1)
 
-def _primal(z: Tensor, theta: Tensor, mu: Tensor, F: Tensor, d: Tensor, cap: float, nu: Tensor | None = None) -> tuple:
-    "The minimizer over the capped simplex for dual z: weights, which are free, linear terms c and the shift ν."
+def _primal(z: Tensor, theta: Tensor, mu: Tensor, F: Tensor, d: Tensor, upper: Tensor, nu: Tensor | None = None) -> tuple:
+    "The minimizer over the capped simplex (bounds `upper` [B, n]) for dual z: weights, which are free, linear terms c and the shift ν."
     c = theta[:, None] * mu - (F @ z[..., None])[..., 0]
-    nu = _capped_shift(c, 1 / (2 * d), cap, nu)
+    nu = _capped_shift(c, 1 / (2 * d), upper, nu)
     t = (c - nu[:, None]) / (2 * d)
     rounding = 16 * torch.finfo(t.dtype).eps * (c.abs() + nu.abs()[:, None]) / (2 * d)  # of t: closer to a bound is at it
-    return t.clamp(0, cap), (t > rounding) & (t < cap - rounding), c, nu
+    return torch.minimum(t.clamp(min=0), upper), (t > rounding) & (t < upper - rounding), c, nu
 
 def _dual_value(z: Tensor, w: Tensor, c: Tensor, d: Tensor) -> Tensor:
     "The dual function h(z) [B] at the minimizer w with linear terms c."
     return -(z * z).sum(-1) / 4 + (d * w * w - c * w).sum(-1)
 
 # %% ../nbs/10_layers.ipynb #0bed9ad4
-def _solve_mean_variance(theta: Tensor, mu: Tensor, F: Tensor, d: Tensor, cap: float, warm: tuple | None = None,
+def _solve_mean_variance(theta: Tensor, mu: Tensor, F: Tensor, d: Tensor, upper: Tensor, warm: tuple | None = None,
                          tol: float = 1e-11, max_iter: int = 100) -> tuple[Tensor, Tensor, tuple]:
-    "argmin w'Σw - θ mu'w over the capped simplex [B, n] by Newton's method on the dual in z; the free assets; (z, ν) to warm-start."
+    "argmin w'Σw - θ mu'w s.t. sum w = 1, 0 <= w <= upper [B, n] by Newton's method on the dual in z; the free assets; (z, ν)."
     z, nu = (mu.new_zeros(F.shape[0], F.shape[-1]), None) if warm is None else warm
     eye = torch.eye(F.shape[-1], dtype=F.dtype, device=F.device)
-    w, free, c, nu = _primal(z, theta, mu, F, d, cap, nu)
+    w, free, c, nu = _primal(z, theta, mu, F, d, upper, nu)
     for _ in range(max_iter):
         Fw = (F.mT @ w[..., None])[..., 0]
         gap = 2 * Fw - z
@@ -121,7 +125,7 @@ def _solve_mean_variance(theta: Tensor, mu: Tensor, F: Tensor, d: Tensor, cap: f
         step = torch.linalg.solve(eye + 2 * cov, gap) * ~done[:, None]
         h, slope, s = _dual_value(z, w, c, d), (gap * step).sum(-1) / 2, torch.ones_like(theta)
         for _ in range(60):  # backtrack until h rises by a fraction of the predicted amount (rounding allowed for)
-            w_s, free_s, c_s, nu_s = _primal(z + s[:, None] * step, theta, mu, F, d, cap, nu)
+            w_s, free_s, c_s, nu_s = _primal(z + s[:, None] * step, theta, mu, F, d, upper, nu)
             ok = done | (_dual_value(z + s[:, None] * step, w_s, c_s, d) >= h + 1e-4 * s * slope - 1e-14 * h.abs())
             if ok.all(): break
             s = torch.where(ok, s, s / 2)
@@ -147,13 +151,13 @@ def _budget_row(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     return ones, ones, x.new_zeros(x.shape[0], 1, 1)
 
 # %% ../nbs/10_layers.ipynb #ac2cc251
-def _solve_max_sharpe(mu: Tensor, F: Tensor, d: Tensor, cap: float, tol: float = 1e-12, max_iter: int = 100) -> tuple[Tensor, Tensor, Tensor]:
-    "The maximum Sharpe weights [B, n] over the capped simplex as w(θ*) with 2 w'Σw = θ* mu'w; with the free assets and θ*."
+def _solve_max_sharpe(mu: Tensor, F: Tensor, d: Tensor, upper: Tensor, tol: float = 1e-12, max_iter: int = 100) -> tuple[Tensor, Tensor, Tensor]:
+    "The maximum Sharpe weights [B, n] with bounds `upper` [B, n] as w(θ*) with 2 w'Σw = θ* mu'w; with the free assets and θ*."
     zero = mu.new_zeros(mu.shape[0])
-    w, free, warm = _solve_mean_variance(zero, mu, F, d, cap)  # minimum variance: g(0) > 0
-    theta, lo, hi = 2 * _risk(F, d, w) / max_expected_return(mu, cap), zero, torch.full_like(zero, float('inf'))
+    w, free, warm = _solve_mean_variance(zero, mu, F, d, upper)  # minimum variance: g(0) > 0
+    theta, lo, hi = 2 * _risk(F, d, w) / max_expected_return(mu, upper), zero, torch.full_like(zero, float('inf'))
     for _ in range(max_iter):
-        w, free, warm = _solve_mean_variance(theta, mu, F, d, cap, warm)
+        w, free, warm = _solve_mean_variance(theta, mu, F, d, upper, warm)
         v, m = _risk(F, d, w), (mu * w).sum(-1)
         g = 2 * v - theta * m
         done = g.abs() <= tol * (2 * v + theta * m.abs())
@@ -175,8 +179,8 @@ def _input_grads(a: Tensor, F: Tensor, w: Tensor, theta: Tensor) -> tuple[Tensor
 class _MeanVarianceFn(torch.autograd.Function):
     "Mean-variance weights [B, n] for θ = 1/risk aversion [B], differentiated on the final active set."
     @staticmethod
-    def forward(ctx, mu, F, d, theta, cap):
-        w, free, _ = _solve_mean_variance(theta, mu, F, d, cap)
+    def forward(ctx, mu, F, d, theta, upper):
+        w, free, _ = _solve_mean_variance(theta, mu, F, d, upper)
         ctx.save_for_backward(F, d, w, free, theta)
         return w
 
@@ -190,8 +194,8 @@ class _MeanVarianceFn(torch.autograd.Function):
 class _MaxSharpeFn(torch.autograd.Function):
     "Maximum Sharpe weights [B, n], differentiated through the active set and the tangency condition 2 w'Σw = θ mu'w."
     @staticmethod
-    def forward(ctx, mu, F, d, cap):
-        w, free, theta = _solve_max_sharpe(mu, F, d, cap)
+    def forward(ctx, mu, F, d, upper):
+        w, free, theta = _solve_max_sharpe(mu, F, d, upper)
         ctx.save_for_backward(mu, F, d, w, free, theta)
         return w
 
@@ -221,29 +225,39 @@ class _PortfolioLayer(nn.Module):
         "The problem size and the caller's context, for error messages."
         return f"{type(self).__name__}, batch {mu.shape[0]} x {mu.shape[1]} assets x {factor.shape[-1]} factors" + (f", {context}" if context else '')
 
-    def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, context: str):
-        "Refuse inputs of the wrong shape, non-finite values and specific variances that are not positive."
-        B, n = mu.shape[0], self.n_assets
+    def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor, context: str):
+        "Refuse wrong shapes, non-finite valid inputs, valid specific variances <= 0 and rows with too few valid assets to invest."
+        B, n, where = mu.shape[0], self.n_assets, lambda: self._where(mu, factor, context)
         if mu.shape != (B, n) or diag.shape != (B, n) or factor.dim() != 3 or factor.shape[:2] != (B, n):
-            raise ValueError(f"expected mu [B, {n}], factor [B, {n}, k], diag [B, {n}]; got {tuple(mu.shape)}, {tuple(factor.shape)}, {tuple(diag.shape)} ({self._where(mu, factor, context)})")
-        bad = ~(mu.isfinite().all(-1) & factor.isfinite().all(-1).all(-1) & diag.isfinite().all(-1))
-        if bad.any(): raise ValueError(f"non-finite inputs in batch rows {bad.nonzero()[:, 0].tolist()} ({self._where(mu, factor, context)})")
-        if not (diag > 0).all(): raise ValueError(f"diag must be > 0; not in batch rows {(diag <= 0).any(-1).nonzero()[:, 0].tolist()} ({self._where(mu, factor, context)})")
+            raise ValueError(f"expected mu [B, {n}], factor [B, {n}, k], diag [B, {n}]; got {tuple(mu.shape)}, {tuple(factor.shape)}, {tuple(diag.shape)} ({where()})")
+        if mask.shape != (B, n) or mask.dtype != torch.bool:
+            raise ValueError(f"expected mask [B, {n}] bool; got {tuple(mask.shape)} {mask.dtype} ({where()})")
+        rows_with = lambda bad: bad.any(-1).nonzero()[:, 0].tolist()
+        bad = mask & ~(mu.isfinite() & factor.isfinite().all(-1) & diag.isfinite())
+        if bad.any(): raise ValueError(f"non-finite inputs in batch rows {rows_with(bad)} ({where()})")
+        if (mask & (diag <= 0)).any(): raise ValueError(f"diag must be > 0; not in batch rows {rows_with(mask & (diag <= 0))} ({where()})")
+        small = mask.sum(-1) * self.max_weight < 1 - 1e-12
+        if small.any():
+            rows = small.nonzero()[:, 0].tolist()
+            raise ValueError(f"batch rows {rows} have {mask.sum(-1)[rows].tolist()} valid assets: capped at max_weight={self.max_weight} they cannot be "
+                             f"fully invested (at least {math.ceil(1 / self.max_weight - 1e-9)} needed) ({where()})")
 
-    def _solve_with_cvxpylayers(self, mu: Tensor, factor: Tensor, diag: Tensor) -> Tensor:
-        "The solution of the cvxpylayers problem for these inputs (on the CPU, float64)."
+    def _solve_with_cvxpylayers(self, mu: Tensor, factor: Tensor, diag: Tensor, upper: Tensor) -> Tensor:
+        "The solution of the cvxpylayers problem for these inputs (on the CPU, float64); exactly 0 where the bound is 0."
         k = factor.shape[-1]
         if k not in self._cvxpylayers:
             prob, params, x = self._problem(k)
             self._cvxpylayers[k] = CvxpyLayer(prob, parameters=params, variables=[x])
-        return _solve_cvxpylayer(self._cvxpylayers[k], mu, factor, diag, self.solver_args)
+        return _solve_cvxpylayer(self._cvxpylayers[k], mu, factor, diag, upper, self.solver_args).where(upper > 0, 0)  # SCS leaves ~1e-10
 
-    def forward(self, mu: Tensor, factor: Tensor, diag: Tensor, context: str = '') -> Tensor:
-        "Weights [B, n] for mu [B, n], factor [B, n, k] and diag [B, n]; `context` (a date, a model) goes into error messages."
-        self._check(mu, factor, diag, context)
+    def forward(self, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor | None = None, context: str = '') -> Tensor:
+        "Weights [B, n] for mu [B, n], factor [B, n, k], diag [B, n] over the assets in `mask` [B, n] (all if None), 0 elsewhere."
+        mask = torch.ones_like(mu, dtype=torch.bool) if mask is None else mask.to(mu.device)
+        self._check(mu, factor, diag, mask, context)
         device, dtype = mu.device, mu.dtype
-        mu, factor, diag = (x.double() if self.backend == 'fast' else x.double().cpu() for x in (mu, factor, diag))
-        try: w = self._solve(mu, factor, diag)
+        mu, factor, diag = mu.where(mask, 0), factor.where(mask[..., None], 0), diag.where(mask, 1)  # masked: no part, no gradient
+        mu, factor, diag, mask = (x.double() if self.backend == 'fast' else x.double().cpu() for x in (mu, factor, diag, mask))
+        try: w = self._solve(mu, factor, diag, self.max_weight * mask)
         except SolverFailure as e: raise SolverFailure(f"{e} ({self._where(mu, factor, context)})") from e
         return w.to(device=device, dtype=dtype)
 
@@ -257,41 +271,30 @@ class MeanVarianceLayer(_PortfolioLayer):
         self.risk_aversion = risk_aversion
 
     def _problem(self, k: int) -> tuple:
-        return mean_variance_problem(self.n_assets, k, self.max_weight, self.risk_aversion)
+        return mean_variance_problem(self.n_assets, k, self.risk_aversion)
 
-    def _solve(self, mu: Tensor, factor: Tensor, diag: Tensor) -> Tensor:
-        if self.backend == 'cvxpylayers': return self._solve_with_cvxpylayers(mu, factor, diag)
-        return _MeanVarianceFn.apply(mu, factor, diag, torch.full_like(mu[:, 0], 1 / self.risk_aversion), self.max_weight)
+    def _solve(self, mu: Tensor, factor: Tensor, diag: Tensor, upper: Tensor) -> Tensor:
+        if self.backend == 'cvxpylayers': return self._solve_with_cvxpylayers(mu, factor, diag, upper)
+        return _MeanVarianceFn.apply(mu, factor, diag, torch.full_like(mu[:, 0], 1 / self.risk_aversion), upper)
 
 class MaxSharpeLayer(_PortfolioLayer):
     "Weights [B, n] maximizing mu'w / sqrt(w'Σw), long-only, fully invested, each at most `max_weight`."
     def _problem(self, k: int) -> tuple:
-        return max_sharpe_problem(self.n_assets, k, self.max_weight)
+        return max_sharpe_problem(self.n_assets, k)
 
-    def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, context: str):
-        "Also refuse rows where no feasible portfolio has a positive expected return: there the maximum Sharpe ratio does not exist."
-        super()._check(mu, factor, diag, context)
-        best = max_expected_return(mu, self.max_weight)
+    def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor, context: str):
+        "Also refuse rows where no feasible portfolio of the valid assets has a positive expected return: there the maximum Sharpe ratio does not exist."
+        super()._check(mu, factor, diag, mask, context)
+        best = max_expected_return(mu.where(mask, 0), self.max_weight * mask.to(mu.dtype))
         if (best <= 0).any():
             rows = (best <= 0).nonzero()[:, 0].tolist()
             raise ValueError(f"the maximum Sharpe portfolio does not exist in batch rows {rows}: no long-only portfolio capped at {self.max_weight} "
-                             f"has a positive expected return (best {best[rows[0]].item():.3g} in row {rows[0]}) ({self._where(mu, factor, context)})")
+                             f"has a positive expected return (best {best[rows[0]].item():.3g} in row {rows[0]}, over its valid assets) ({self._where(mu, factor, context)})")
 
-    def _solve(self, mu: Tensor, factor: Tensor, diag: Tensor) -> Tensor:
-        if self.backend == 'fast': return _MaxSharpeFn.apply(mu, factor, diag, self.max_weight)
-        y = self._solve_with_cvxpylayers(mu, factor, diag)
+    def _solve(self, mu: Tensor, factor: Tensor, diag: Tensor, upper: Tensor) -> Tensor:
+        if self.backend == 'fast': return _MaxSharpeFn.apply(mu, factor, diag, upper)
+        y = self._solve_with_cvxpylayers(mu, factor, diag, upper)
         return y / y.sum(-1, keepdim=True)
-
-# %% ../nbs/10_layers.ipynb #cef26bf1
-def solve_by_universe(layer_for, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor) -> Tensor:
-    "Weights [B, N] from the convex layer `layer_for(n)` run on the valid assets of each row, rows grouped by universe."
-    w = mu.new_zeros(mask.shape)
-    for universe in mask.unique(dim=0):
-        r = (mask == universe).all(1)
-        cols = universe.nonzero()[:, 0]
-        wr = layer_for(len(cols))(mu[r][:, cols], factor[r][:, cols], diag[r][:, cols])
-        w = w.index_put((r.nonzero()[:, :1].expand(-1, len(cols)), cols.expand(int(r.sum()), -1)), wr)
-    return w
 
 # %% ../nbs/10_layers.ipynb #7a40abba
 def predicted_volatility(weights: Tensor, factor: Tensor, diag: Tensor, periods: int = 252) -> Tensor:

@@ -13,19 +13,21 @@ from torch_geometric.nn import GATv2Conv
 from ..data import Panel
 from ..features import date_positions, make_windows
 from ..losses import SharpeRatioLoss, rank_loss
-from ..layers import MaxSharpeLayer, MeanVarianceLayer, solve_by_universe
+from ..layers import MaxSharpeLayer, MeanVarianceLayer
 from .neural import NeuralPreset, NeuralPortfolioModel
 
 # %% auto #0
-__all__ = ['return_windows', 'correlations', 'correlation_graph', 'GATConfig', 'GATPortfolioNetwork', 'GATPortfolioModel']
+__all__ = ['return_windows', 'correlations', 'correlation_graph', 'sample_graphs', 'batch_graph', 'GATConfig',
+           'GATPortfolioNetwork', 'GATPortfolioModel']
 
 # %% ../../nbs/14_models.gat.ipynb #5a41361a
 def return_windows(panel: Panel, end_dates, lookback: int) -> torch.Tensor:
     "Trailing daily returns [B, N, lookback] ending at each of `end_dates` (missing days as 0)."
     pos = date_positions(panel.dates, end_dates)
     if (pos < lookback - 1).any(): raise ValueError(f"a {lookback}-day return window needs {lookback} dates of history")
-    R = torch.from_numpy(np.nan_to_num(panel.returns.to_numpy(np.float32)))
-    return R.unfold(0, lookback, 1)[torch.from_numpy(pos - lookback + 1)]
+    first = pos.min() - lookback + 1
+    R = torch.from_numpy(np.nan_to_num(panel.returns.iloc[first:pos.max() + 1].to_numpy(np.float32)))
+    return R.unfold(0, lookback, 1)[torch.from_numpy(pos - lookback + 1 - first)]
 
 def correlations(returns: torch.Tensor) -> torch.Tensor:
     "Correlation matrices [B, N, N] of return windows [B, N, L] (0 for a constant series)."
@@ -49,6 +51,29 @@ def correlation_graph(returns: torch.Tensor, mask: torch.Tensor, top_k: int | No
     b, i, j = adj.nonzero(as_tuple=True)
     r = rho[b, i, j]
     return torch.stack([b * N + j, b * N + i]), torch.stack([r, r.abs(), r.sign()], dim=-1), rho
+
+# %% ../../nbs/14_models.gat.ipynb #ca0d9f2c
+def sample_graphs(returns: torch.Tensor, mask: torch.Tensor, top_k: int | None = 10, threshold: float | None = None,
+                  chunk: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    "Each sample's `correlation_graph` as padded edge lists: pairs i * N + j [S, E] (int32, -1 pads) and rho [S, E] (0 pads)."
+    S, N = mask.shape
+    graphs = [correlation_graph(returns[s:s + chunk], mask[s:s + chunk], top_k, threshold)[:2] for s in range(0, S, chunk)]
+    target = torch.cat([ei[1] + s * N for s, (ei, _) in zip(range(0, S, chunk), graphs)])  # node b * N + i
+    source = torch.cat([ei[0] % N for ei, _ in graphs])
+    b, pair, r = target // N, target % N * N + source, torch.cat([attr[:, 0] for _, attr in graphs])
+    counts = torch.bincount(b, minlength=S)
+    slot = torch.arange(len(b), device=b.device) - (counts.cumsum(0) - counts)[b]
+    edges = torch.full((S, int(counts.max())), -1, dtype=torch.int32, device=b.device).index_put((b, slot), pair.int())
+    return edges, r.new_zeros(edges.shape).index_put((b, slot), r)
+
+def batch_graph(edges: torch.Tensor, rho: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "PyG `edge_index` [2, E] and `edge_attr` [E, 3] ([rho, |rho|, sign]) of a batch's edge lists, between the valid assets of `mask`."
+    B, N = mask.shape
+    pair = edges.long().clamp(min=0)
+    b, i, j = torch.arange(B, device=mask.device)[:, None].expand_as(pair), pair // N, pair % N
+    keep = (edges >= 0) & mask[b, i] & mask[b, j]
+    b, i, j, r = b[keep], i[keep], j[keep], rho[keep]
+    return torch.stack([b * N + j, b * N + i]), torch.stack([r, r.abs(), r.sign()], dim=-1)
 
 # %% ../../nbs/14_models.gat.ipynb #b8c41d19
 @dataclass
@@ -80,7 +105,7 @@ class GATPortfolioNetwork(nn.Module):
         self.layers = {}
 
     def layer(self, n: int):
-        "The convex layer of the head for `n` assets (cached)."
+        "The convex layer of the head for batches of `n` assets (cached); it takes each row's universe as a mask."
         if n not in self.layers:
             self.layers[n] = (MaxSharpeLayer(n, self.c.max_weight) if self.c.head == 'max_sharpe'
                               else MeanVarianceLayer(n, self.c.max_weight, risk_aversion=0.5))
@@ -90,22 +115,22 @@ class GATPortfolioNetwork(nn.Module):
 @patch_to(GATPortfolioNetwork)
 def forward(self, inputs: tuple, mask: torch.Tensor):
     "Weights [B, N] and (scores [B, N], edge_index [2, E], rho [E], attention of the last layer [E], mean over heads)."
-    x, returns = inputs
+    x, returns, *graph = inputs  # graph: the samples' (edges, rho) from `sample_graphs`, if given
     B, N = mask.shape
     enc = self.encoder(x[mask])[0][:, -1] if self.c.temporal == 'lstm' else self.encoder(x[mask][:, -1])
     h = enc.new_zeros(B * N, self.c.hidden_size).index_put((mask.flatten().nonzero()[:, 0],), enc)
-    edge_index, edge_attr, _ = correlation_graph(returns, mask, self.c.top_k, self.c.threshold)
+    edge_index, edge_attr = batch_graph(*(graph or sample_graphs(returns, mask, self.c.top_k, self.c.threshold)), mask)
     for k, (conv, norm) in enumerate(zip(self.convs, self.norms)):
         out, (_, alpha) = conv(h, edge_index, edge_attr.to(h.dtype), return_attention_weights=True)
         h = norm(h + F.dropout(F.elu(out), self.c.dropout, self.training))
     score = self.score(h).view(B, N).float()
     if self.c.head == 'softmax':
         p = torch.softmax((score / self.c.temperature).masked_fill(~mask, float('-inf')), -1).nan_to_num()
-        w = solve_by_universe(self.layer, p, p.new_zeros(B, N, 1), p.new_ones(B, N), mask)
+        w = self.layer(N)(p, p.new_zeros(B, N, 1), p.new_ones(B, N), mask)
     else:
         mu = F.softplus(0.01 * score, beta=200)
         z = returns.float() - returns.float().mean(-1, keepdim=True)
-        w = solve_by_universe(self.layer, mu, z / np.sqrt(returns.shape[-1]), torch.full_like(mu, 1e-6), mask)
+        w = self.layer(N)(mu, z / np.sqrt(returns.shape[-1]), torch.full_like(mu, 1e-6), mask)
     return w, (score, edge_index, edge_attr[:, 0], alpha.mean(-1))
 
 # %% ../../nbs/14_models.gat.ipynb #4ab0c6cc
@@ -124,7 +149,8 @@ class GATPortfolioModel(NeuralPortfolioModel):
 
     def inputs(self, cube, panel, end_dates):
         X, mask = make_windows(cube, end_dates)
-        return (X, return_windows(panel, end_dates, self.params['graph_lookback'])), mask
+        R, c = return_windows(panel, end_dates, self.params['graph_lookback']), GATConfig(**self.net_overrides)
+        return (X, R, *sample_graphs(R, mask, c.top_k, c.threshold)), mask
     def build_network(self, n_features): return GATPortfolioNetwork(GATConfig(**{**self.net_overrides, 'input_size': n_features}))
     def score_of(self, out): return out[1][0]
 

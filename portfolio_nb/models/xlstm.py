@@ -10,7 +10,7 @@ from fastcore.basics import patch_to
 from torch import nn
 import torch.nn.functional as F
 from ..losses import SharpeRatioLoss
-from ..layers import MaxSharpeLayer, MeanVarianceLayer, solve_by_universe, volatility_floor_penalty
+from ..layers import MaxSharpeLayer, MeanVarianceLayer, volatility_floor_penalty
 from .neural import NeuralPreset, NeuralPortfolioModel
 
 # %% auto #0
@@ -73,7 +73,7 @@ class XLSTMPortfolioNetwork(nn.Module):
         self.layers = {}
 
     def layer(self, n: int):
-        "The convex layer for `n` assets (cached)."
+        "The convex layer for batches of `n` assets (cached); it takes each row's universe as a mask."
         if n not in self.layers:
             if self.c.layer == 'max_sharpe': self.layers[n] = MaxSharpeLayer(n, max_weight=self.c.max_weight, backend=self.c.layer_backend)
             else: self.layers[n] = MeanVarianceLayer(n, max_weight=self.c.max_weight, risk_aversion=self.c.risk_aversion, backend=self.c.layer_backend)
@@ -89,7 +89,7 @@ def forward(self, x: torch.Tensor, mask: torch.Tensor):
     mu_b, fac_b, d_b = mu.new_zeros(B, N), mu.new_zeros(B, N, factor.shape[1]), mu.new_ones(B, N)
     rows = mask.nonzero(as_tuple=True)
     mu_b, fac_b, d_b = mu_b.index_put(rows, mu), fac_b.index_put(rows, factor), d_b.index_put(rows, diag)
-    return solve_by_universe(self.layer, mu_b, fac_b, d_b, mask), (mu_b, fac_b, d_b)
+    return self.layer(N)(mu_b, fac_b, d_b, mask), (mu_b, fac_b, d_b)
 
 # %% ../../nbs/13_models.xlstm.ipynb #a8bc97e1
 class XLSTMPortfolioModel(NeuralPortfolioModel):
