@@ -51,7 +51,8 @@ def run(self, tasks: list, panel: Panel):
                 else:  # the process died holding `task`
                     deaths += 1
                     if deaths > self.retries:
-                        raise RuntimeError(f"local workers died {deaths} times; the last held {task.model} fold {task.fold.index}")
+                        raise RuntimeError(f"local workers died {deaths} times; the last one held {task.model} "
+                                           f"fold {task.fold.index}")
                     todo.insert(0, task); idle.append(self._start(panel))
     finally:  # idle workers stop cleanly; busy ones (after an error) are stopped
         for proc, conn in idle:
@@ -61,7 +62,7 @@ def run(self, tasks: list, panel: Panel):
 
 # %% ../nbs/16_parallel.ipynb #9d6bfa65
 class RayExecutor:
-    "Runs tasks on the Ray cluster at `address` with `threads` CPUs and `gpus` GPUs each; tasks of a dead worker run again."
+    "Runs tasks on the Ray cluster at `address`, `threads` CPUs and `gpus` GPUs each; a dead worker's task runs again."
     def __init__(self, address: str | None = 'auto', threads: int = 1, gpus: float = 0.0, retries: int = 2):
         self.address, self.threads, self.gpus, self.retries = address, threads, gpus, retries
 

@@ -14,7 +14,8 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_ratio, strategy_metrics
-from .walkforward import ConfigError, FoldStore, RunConfig, WalkForwardResult, fit_folds, model_tasks, run_walkforward
+from .walkforward import (ConfigError, FoldStore, RunConfig, WalkForwardResult, fit_folds, model_tasks,
+                                      run_walkforward)
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'SweepConfig', 'distribution', 'SweepResult', 'GridSearch']
@@ -47,7 +48,8 @@ class _Period:
 
 def _period(d, name: str) -> _Period:
     "The period `d` ({start, end}) of the field `name`, checked."
-    if not isinstance(d, dict) or set(d) != {'start', 'end'}: _fail(f"{name} must be {{start: DATE, end: DATE}}, not {d!r}")
+    if not isinstance(d, dict) or set(d) != {'start', 'end'}:
+        _fail(f"{name} must be {{start: DATE, end: DATE}}, not {d!r}")
     try: p = _Period(pd.Timestamp(d['start']), pd.Timestamp(d['end']))
     except ValueError as e: _fail(f"{name}: dates do not parse ({e})")
     if p.start >= p.end: _fail(f"{name}: start {p.start.date()} is not before end {p.end.date()}")
@@ -60,7 +62,8 @@ def from_yaml(cls, path) -> SweepConfig:
     if not path.is_file(): _fail(f"sweep file {path} does not exist")
     d = yaml.safe_load(path.read_text())
     known = [f.name for f in dataclasses.fields(cls)]
-    if not isinstance(d, dict) or (unknown := sorted(set(d) - set(known))): _fail(f"unknown sweep key(s) {unknown}; known: {known}")
+    if not isinstance(d, dict): _fail(f"a sweep config is a mapping of keys, got {type(d).__name__}")
+    if unknown := sorted(set(d) - set(known)): _fail(f"unknown sweep key(s) {unknown}; known: {known}")
     missing = [k for k in ('name', 'base', 'model', 'space', 'selection', 'out_of_sample') if k not in d]
     if missing: _fail(f"the sweep needs {missing}")
     s = cls(**d)
@@ -76,12 +79,16 @@ def check(self):
     for k, v in self.space.items(): distribution(v, k)
     if self.sampler == 'grid' and not all(isinstance(v, list) for v in self.space.values()):
         _fail("a grid sweep needs a list of values for every key of the space")
-    if self.sampler != 'grid' and not (isinstance(self.trials, int) and self.trials > 0): _fail(f"sampler {self.sampler!r} needs trials, a budget")
+    if self.sampler != 'grid' and not (isinstance(self.trials, int) and self.trials > 0):
+        _fail(f"sampler {self.sampler!r} needs trials, a budget")
     base = self.base_config()
-    if self.model not in base.models: _fail(f"model {self.model!r} is not in the base config (it has {list(base.models)})")
+    if self.model not in base.models:
+        _fail(f"model {self.model!r} is not in the base config (it has {list(base.models)})")
     sel, oos = _period(self.selection, 'selection'), _period(self.out_of_sample, 'out_of_sample')
-    if oos.start <= sel.end: _fail(f"out_of_sample starts {oos.start.date()}, not after the selection period ends {sel.end.date()}")
-    self.trial_config({k: v[0] if isinstance(v, list) else v['low'] for k, v in self.space.items()}, self.selection)  # names ok
+    if oos.start <= sel.end:
+        _fail(f"out_of_sample starts {oos.start.date()}, not after the selection period ends {sel.end.date()}")
+    first = {k: v[0] if isinstance(v, list) else v['low'] for k, v in self.space.items()}
+    self.trial_config(first, self.selection)  # the space's keys name parameters the model takes
 
 @patch_to(SweepConfig)
 def base_config(self) -> RunConfig:
@@ -90,19 +97,20 @@ def base_config(self) -> RunConfig:
 
 # %% ../nbs/17_sweeps.ipynb #d0f9f6bf
 def distribution(spec, key: str = 'space'):
-    "The Optuna distribution of a space entry: a list of choices, or a range {low, high[, log]} (integers if both ends are)."
+    "The Optuna distribution of a space entry: a list of choices, or a range {low, high[, log]} (ints if both are)."
     if isinstance(spec, list) and spec: return CategoricalDistribution(spec)
     if isinstance(spec, dict) and {'low', 'high'} <= set(spec) <= {'low', 'high', 'log'}:
         lo, hi, log = spec['low'], spec['high'], bool(spec.get('log', False))
         if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (lo, hi)) or lo >= hi:
             _fail(f"{key}: a range needs numbers low < high, got {spec!r}")
-        return IntDistribution(lo, hi, log=log) if isinstance(lo, int) and isinstance(hi, int) else FloatDistribution(lo, hi, log=log)
+        ints = isinstance(lo, int) and isinstance(hi, int)
+        return IntDistribution(lo, hi, log=log) if ints else FloatDistribution(lo, hi, log=log)
     _fail(f"{key}: expected a list of values or {{low, high[, log]}}, got {spec!r}")
 
 # %% ../nbs/17_sweeps.ipynb #eddf876c
 @patch_to(SweepConfig)
 def trial_config(self, params: dict, period: dict) -> RunConfig:
-    "The base config over `period` with the searched model's parameters set to `params` (dotted keys; 'seed': the run's)."
+    "The base config over `period`, the searched model's parameters set to `params` (dotted keys; 'seed': the run's)."
     base = self.base_config()
     model_params = copy.deepcopy(base.models[self.model])
     for key, value in params.items():
@@ -111,15 +119,16 @@ def trial_config(self, params: dict, period: dict) -> RunConfig:
         node = model_params
         for p in path: node = node.setdefault(p, {})
         node[last] = value
-    c = dataclasses.replace(base, start=str(pd.Timestamp(period['start']).date()), end=str(pd.Timestamp(period['end']).date()),
-                            models={self.model: model_params}, seed=params.get('seed', base.seed))
+    day = lambda k: str(pd.Timestamp(period[k]).date())
+    c = dataclasses.replace(base, start=day('start'), end=day('end'), models={self.model: model_params},
+                            seed=params.get('seed', base.seed))
     c.check_models()
     return c
 
 # %% ../nbs/17_sweeps.ipynb #950d3bea
 @dataclass
 class SweepResult:
-    "A finished sweep: its `trials` (parameters and selection metrics), the chosen one, its runs, 1/N's, and the deflation."
+    "A finished sweep: its `trials` (parameters, selection metrics), the chosen one, its runs, 1/N's, the deflation."
     trials: pd.DataFrame
     best: dict
     selection: WalkForwardResult
@@ -144,10 +153,12 @@ def study(self, state_dir):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(str(Path(state_dir)/'optuna.journal')))
-    study = optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize', load_if_exists=True)
+    study = optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize',
+                                load_if_exists=True)
     seed = self.seed + len(study.trials)  # a resumed sweep goes on with fresh draws, not the ones it started with
-    study.sampler = dict(grid=GridSearch, tpe=optuna.samplers.TPESampler, random=optuna.samplers.RandomSampler)[self.sampler](
-        **(dict(search_space=self.space) if self.sampler == 'grid' else {}), seed=seed)
+    samplers = dict(grid=lambda: GridSearch(self.space, seed=seed), tpe=lambda: optuna.samplers.TPESampler(seed=seed),
+                    random=lambda: optuna.samplers.RandomSampler(seed=seed))
+    study.sampler = samplers[self.sampler]()
     return study
 
 @patch_to(SweepConfig)
@@ -169,7 +180,7 @@ def run_trials(self, study, trials: list, panel, state_dir, executor=None, progr
         for t in trials: study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
         raise
     for t, c in zip(trials, configs):
-        res = run_walkforward(c, self.model, panel, Path(state_dir)/self.model, progress=False, prune=False)
+        res = self.walkforward(t.params, self.selection, panel, state_dir)
         m = {k: v for k, v in strategy_metrics(res.backtest.returns, res.scores, panel.returns).items()
              if k not in ('dsr', 'n_trials', 'trial_sharpes_var')}  # a trial alone is not deflated; the sweep is
         if self.metric not in m: _fail(f"metric {self.metric!r} is not one of {self.model}'s metrics: {sorted(m)}")
@@ -199,27 +210,34 @@ def run(self, out='reports', executor=None, progress: bool = True) -> SweepResul
 # %% ../nbs/17_sweeps.ipynb #28150c8e
 @patch_to(SweepConfig)
 def result(self, study, panel, state_dir, executor=None, progress: bool = True) -> SweepResult:
-    "The trials of `study`, the deflation inputs, and the best trial and 1/N over the selection and out-of-sample periods."
+    "The trials of `study`, the deflation inputs, and the best trial and 1/N over both periods."
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     trials = pd.DataFrame([{'trial': t.number, **t.params, **t.user_attrs} for t in complete]).set_index('trial')
-    sharpes = [sharpe_ratio(pd.read_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet').net, periods=1) for t in complete]
+    net = lambda t: pd.read_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet').net
+    sharpes = [sharpe_ratio(net(t), periods=1) for t in complete]
     best = study.best_trial.params
-    run = lambda period, model, params: run_walkforward(dataclasses.replace(self.trial_config(params, period), models=model),
-                                                        next(iter(model)), panel, Path(state_dir)/next(iter(model)),
-                                                        progress=progress, executor=executor, prune=False)
-    searched = lambda period: {self.model: self.trial_config(best, period).models[self.model]}
-    return SweepResult(trials, best, run(self.selection, searched(self.selection), best),
-                       run(self.out_of_sample, searched(self.out_of_sample), best),
-                       {p: run(getattr(self, p), {'equal_weight': {}}, {}) for p in ('selection', 'out_of_sample')},
+    run = lambda period, model=None: self.walkforward(best, period, panel, state_dir, executor, progress, model)
+    return SweepResult(trials, best, run(self.selection), run(self.out_of_sample),
+                       {p: run(getattr(self, p), 'equal_weight') for p in ('selection', 'out_of_sample')},
                        len(complete), float(np.var(sharpes, ddof=1)) if len(sharpes) > 1 else 0.0)
+
+@patch_to(SweepConfig)
+def walkforward(self, params: dict, period: dict, panel, state_dir, executor=None, progress: bool = False,
+                model: str | None = None) -> WalkForwardResult:
+    "The walk-forward of the searched model with `params` over `period` (or of `model`, e.g. 'equal_weight', as is)."
+    config, name = self.trial_config(params, period), model or self.model
+    if model: config = dataclasses.replace(config, models={model: {}})
+    return run_walkforward(config, name, panel, Path(state_dir)/name, progress=progress, executor=executor, prune=False)
 
 # %% ../nbs/17_sweeps.ipynb #b25490df
 @patch_to(SweepResult)
 def summary(self) -> pd.DataFrame:
-    "Net metrics of the chosen trial and of 1/N, selection and out of sample; the chosen trial's DSR over all the trials."
+    "Net metrics of the chosen trial and of 1/N in both periods; the chosen trial's DSR over all the trials."
     rows = {}
     for period, res in (('selection', self.selection), ('out_of_sample', self.out_of_sample)):
-        rows[('chosen', period)] = strategy_metrics(res.backtest.returns, n_trials=self.n_trials, trial_sharpes_var=self.trial_sharpes_var)
+        rows[('chosen', period)] = strategy_metrics(res.backtest.returns, n_trials=self.n_trials,
+                                                    trial_sharpes_var=self.trial_sharpes_var)
         rows[('1/N', period)] = strategy_metrics(self.reference[period].backtest.returns)
-    keys = ['annual_return', 'annual_volatility', 'sharpe', 'max_drawdown', 'avg_turnover', 'psr', 'dsr', 'n_trials', 'trial_sharpes_var']
+    keys = ['annual_return', 'annual_volatility', 'sharpe', 'max_drawdown', 'avg_turnover', 'psr', 'dsr', 'n_trials',
+            'trial_sharpes_var']
     return pd.DataFrame(rows).T[keys]
