@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, dataclasses, hashlib, json
 from dataclasses import dataclass
 from pathlib import Path
-import numpy as np, optuna, pandas as pd, yaml
+import numpy as np, optuna, pandas as pd
 from fastcore.basics import patch_to
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.storages import JournalStorage
@@ -15,7 +15,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_ratio, strategy_metrics
 from .walkforward import (ConfigError, FoldStore, RunConfig, WalkForwardResult, fit_folds, model_tasks,
-                                      run_walkforward)
+                                      read_yaml, run_walkforward)
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'SweepConfig', 'distribution', 'SweepResult', 'GridSearch']
@@ -58,11 +58,7 @@ def _period(d, name: str) -> _Period:
 @patch_to(SweepConfig, cls_method=True)
 def from_yaml(cls, path) -> SweepConfig:
     "A checked `SweepConfig` from a YAML file."
-    path = Path(path)
-    if not path.is_file(): _fail(f"sweep file {path} does not exist")
-    d = yaml.safe_load(path.read_text())
-    known = [f.name for f in dataclasses.fields(cls)]
-    if not isinstance(d, dict): _fail(f"a sweep config is a mapping of keys, got {type(d).__name__}")
+    d, known = read_yaml(path), [f.name for f in dataclasses.fields(cls)]
     if unknown := sorted(set(d) - set(known)): _fail(f"unknown sweep key(s) {unknown}; known: {known}")
     missing = [k for k in ('name', 'base', 'model', 'space', 'selection', 'out_of_sample') if k not in d]
     if missing: _fail(f"the sweep needs {missing}")

@@ -19,10 +19,10 @@ from .models.base import MODELS, make_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['FIELD_CHECKS', 'RECORDS', 'ConfigError', 'RunConfig', 'Fold', 'make_folds', 'code_hash', 'fold_key', 'FoldResult',
-           'fit_fold', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task',
-           'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
-           'run_walkforward']
+__all__ = ['FIELD_CHECKS', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'Fold', 'make_folds', 'code_hash', 'fold_key',
+           'FoldResult', 'fit_fold', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError',
+           'run_task', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks',
+           'fit_folds', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -81,14 +81,19 @@ def from_dict(cls, d: dict) -> RunConfig:
         _fail(f"data folder {c.data} does not exist (build the embedded one with `portfolio-nb sample-data`)")
     return c
 
-@patch_to(RunConfig, cls_method=True)
-def from_yaml(cls, path) -> RunConfig:
-    "A checked `RunConfig` from a YAML file."
+def read_yaml(path) -> dict:
+    "The mapping in the YAML file `path`; `ConfigError` naming the file where it is missing, invalid or not a mapping."
     path = Path(path)
     if not path.is_file(): _fail(f"config file {path} does not exist")
     try: d = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e: _fail(f"{path}: not valid YAML ({str(e).splitlines()[0]})")
-    return cls.from_dict(d)
+    if not isinstance(d, dict): _fail(f"{path}: a config is a mapping of keys, got {type(d).__name__}")
+    return d
+
+@patch_to(RunConfig, cls_method=True)
+def from_yaml(cls, path) -> RunConfig:
+    "A checked `RunConfig` from a YAML file."
+    return cls.from_dict(read_yaml(path))
 
 # %% ../nbs/15_walkforward.ipynb #04db7ef4
 @patch_to(RunConfig)

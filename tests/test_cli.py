@@ -1,15 +1,7 @@
 "End to end: `portfolio-nb run` renders reports with papermill; bad configs fail fast with exit code 2."
-import json, subprocess, sys
+import json
 import pandas as pd, pytest, yaml
-from portfolio_nb.data import build_sample_dataset
 
-def cli(*args, cwd):
-    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())', *args],
-                          cwd=cwd, capture_output=True, text=True)
-
-@pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    return build_sample_dataset(tmp_path_factory.mktemp('data')/'sp500')
 
 def write_config(tmp_path, data_dir, **over):
     cfg = dict(name='e2e', data=str(data_dir), start='2019-01-01', end='2020-12-31', rebalance='M', retrain='Y',
@@ -28,13 +20,13 @@ def write_config(tmp_path, data_dir, **over):
     (dict(constraints={'top_k_positions': 3, 'max_position_weight': 0.1}), 'constraints:'),
     (dict(data='no/such/folder'), 'does not exist'),
 ])
-def test_bad_config_fails_fast_with_one_line(tmp_path, data, over, message):
+def test_bad_config_fails_fast_with_one_line(tmp_path, data, over, message, cli):
     r = cli('run', str(write_config(tmp_path, data, **over)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path/'reports').exists()
 
-def test_run_renders_reports_and_summary(tmp_path, data):
+def test_run_renders_reports_and_summary(tmp_path, data, cli):
     r = cli('run', str(write_config(tmp_path, data)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     run = tmp_path/'reports'/'e2e'
@@ -57,7 +49,7 @@ def test_run_renders_reports_and_summary(tmp_path, data):
         assert metrics['trial_sharpes_var'] == pytest.approx(1 / (len(pd.read_parquet(run/m/'portfolio_returns.parquet')) - 1))
     assert 'TCP without encryption' not in r.stderr  # the kernels talk over IPC
 
-def test_failing_model_leaves_earlier_reports_intact(tmp_path, data):
+def test_failing_model_leaves_earlier_reports_intact(tmp_path, data, cli):
     path = write_config(tmp_path, data, models=dict(equal_weight={}))
     assert cli('run', str(path), '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
     before = (tmp_path/'reports'/'e2e'/'equal_weight'/'report.html').read_bytes()
@@ -70,13 +62,13 @@ def test_failing_model_leaves_earlier_reports_intact(tmp_path, data):
     assert not (run/'inverse_volatility').exists() and (run/'.failed'/'inverse_volatility.ipynb').exists()
     assert not [p for p in run.iterdir() if p.name.startswith('.inverse_volatility')]
 
-def test_a_fold_that_fails_names_itself(tmp_path, data):
+def test_a_fold_that_fails_names_itself(tmp_path, data, cli):
     path = write_config(tmp_path, data, models=dict(lstm=dict(preset='cpu-small', features=dict(sequence_length=5000))))
     r = cli('run', str(path), '--out', str(tmp_path/'reports'), cwd=tmp_path)
     assert r.returncode == 1 and 'portfolio-nb: fitting failed: lstm fold 0 (trained to 2019-01-30' in r.stderr
     assert not (tmp_path/'reports'/'e2e'/'lstm').exists()
 
-def test_workers_give_the_serial_weights(tmp_path, data):
+def test_workers_give_the_serial_weights(tmp_path, data, cli):
     models = dict(equal_weight={}, min_variance={'lookback': 252}, stock_lstm=dict(preset='cpu-small', top_k=5, train=dict(epochs=1)))
     path = write_config(tmp_path, data, models=models)
     for flags, out in (([], 'serial'), (['--workers', '2'], 'parallel')):
@@ -87,7 +79,7 @@ def test_workers_give_the_serial_weights(tmp_path, data):
     assert cli('run', str(path), '--workers', '0', cwd=tmp_path).stderr.strip() == 'portfolio-nb: bad config: --workers must be at least 1, got 0'
 
 
-def test_summary_leaves_out_reports_of_another_config(tmp_path, data):
+def test_summary_leaves_out_reports_of_another_config(tmp_path, data, cli):
     assert cli('run', str(write_config(tmp_path, data)), '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
     changed = write_config(tmp_path, data, constraints=dict(max_position_weight=0.2, transaction_cost_bps=25))
     assert cli('run', str(changed), '--models', 'equal_weight', '--out', str(tmp_path/'reports'), cwd=tmp_path).returncode == 0
@@ -95,7 +87,7 @@ def test_summary_leaves_out_reports_of_another_config(tmp_path, data):
     assert pd.read_csv(run/'summary.csv', index_col='model').index.tolist() == ['equal_weight']
     assert 'another version of the config: inverse_volatility' in (run/'summary.html').read_text()
 
-def test_scores_are_judged_at_the_holding_period(tmp_path, data):
+def test_scores_are_judged_at_the_holding_period(tmp_path, data, cli):
     from portfolio_nb.data import load_panel
     from portfolio_nb.metrics import holding_returns, information_coefficient
     models = dict(stock_lstm=dict(preset='cpu-small', top_k=5, train=dict(epochs=1)))

@@ -1,7 +1,7 @@
 "Ray end to end: a local cluster started with `ray start --head` (2 CPUs), runs through --address, a worker killed mid-run."
 import os, shutil, socket, subprocess, sys
 import pandas as pd, pytest, yaml
-from portfolio_nb.data import build_sample_dataset, load_panel
+from portfolio_nb.data import load_panel
 from portfolio_nb.models.base import MODELS, register_model
 from portfolio_nb.parallel import RayExecutor
 from portfolio_nb.testing import DiesOnce
@@ -27,15 +27,8 @@ def cluster():
     subprocess.run([RAY, 'stop', '--force'], capture_output=True)
     del os.environ['RAY_ADDRESS'], os.environ['RAY_AUTH_MODE']
 
-@pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    return build_sample_dataset(tmp_path_factory.mktemp('data')/'sp500')
 
-def cli(*args, cwd):
-    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())', *args],
-                          cwd=cwd, capture_output=True, text=True)
-
-def test_cli_on_a_ray_cluster_gives_the_serial_weights(tmp_path, data, cluster):
+def test_cli_on_a_ray_cluster_gives_the_serial_weights(tmp_path, data, cluster, cli):
     models = dict(equal_weight={}, min_variance={'lookback': 252}, stock_lstm=dict(preset='cpu-small', top_k=5, train=dict(epochs=1)))
     cfg = dict(name='ray', data=str(data), start='2019-01-01', end='2020-12-31', models=models,
                constraints=dict(max_position_weight=0.2, transaction_cost_bps=10))

@@ -1,15 +1,6 @@
 "End to end: `portfolio-nb sweep` runs trials, renders the sweep report, and a larger budget resumes the finished trials."
-import subprocess, sys
-import pandas as pd, pytest, yaml
-from portfolio_nb.data import build_sample_dataset
+import pandas as pd, yaml
 
-@pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    return build_sample_dataset(tmp_path_factory.mktemp('data')/'sp500')
-
-def cli(*args, cwd):
-    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())', *args],
-                          cwd=cwd, capture_output=True, text=True)
 
 def write_sweep(tmp_path, data, trials):
     (tmp_path/'base.yaml').write_text(yaml.safe_dump(dict(name='base', data=str(data), constraints=dict(max_position_weight=0.2),
@@ -20,7 +11,7 @@ def write_sweep(tmp_path, data, trials):
         selection=dict(start='2015-01-01', end='2017-12-29'), out_of_sample=dict(start='2018-01-01', end='2019-12-31'))))
     return tmp_path/'sweep.yaml'
 
-def test_sweep_renders_and_resumes(tmp_path, data):
+def test_sweep_renders_and_resumes(tmp_path, data, cli):
     r = cli('sweep', str(write_sweep(tmp_path, data, 3)), '--out', str(tmp_path/'reports'), cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     report = tmp_path/'reports'/'mv'/'report'
