@@ -11,7 +11,8 @@ from scipy.stats import norm
 __all__ = ['IC_HORIZONS', 'daily_rate', 'annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown',
            'max_drawdown', 'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag',
            'forward_returns', 'holding_returns', 'information_coefficient', 'ic_summary', 'probabilistic_sharpe_ratio',
-           'expected_max_sharpe', 'deflated_sharpe_ratio', 'performance_summary', 'ic_series', 'strategy_metrics']
+           'expected_max_sharpe', 'deflated_sharpe_ratio', 'hac_covariance', 'sharpe_difference', 'performance_summary',
+           'ic_series', 'strategy_metrics']
 
 # %% ../nbs/04_metrics.ipynb #887542cb
 def _returns(r) -> pd.Series:
@@ -178,6 +179,32 @@ def deflated_sharpe_ratio(r: pd.Series, n_trials: float, trial_sharpes_var: floa
     "PSR of `r` against the expected best per-period Sharpe ratio of `n_trials` trials (variance None: noise's)."
     v = _div(1, len(_returns(r)) - 1) if trial_sharpes_var is None else trial_sharpes_var
     return probabilistic_sharpe_ratio(r, expected_max_sharpe(n_trials, v))
+
+# %% ../nbs/04_metrics.ipynb #f12416f0
+def hac_covariance(y: np.ndarray, bandwidth: float) -> np.ndarray:
+    "Long-run covariance [k, k] of the (demeaned) rows of `y` [T, k], with Parzen weights up to `bandwidth` lags."
+    T, S = len(y), y.T @ y / len(y)
+    for lag in range(1, min(int(bandwidth), T - 1) + 1):
+        x = lag / bandwidth
+        w = 1 - 6 * x ** 2 + 6 * x ** 3 if x <= 0.5 else 2 * (1 - x) ** 3
+        G = y[lag:].T @ y[:-lag] / T
+        S = S + w * (G + G.T)
+    return S
+
+# %% ../nbs/04_metrics.ipynb #3c3fb8eb
+def sharpe_difference(r: pd.Series, benchmark: pd.Series, periods: int = 252) -> dict:
+    "Annualized Sharpe ratio of `r` minus `benchmark`'s over their common days, with Ledoit-Wolf's HAC test of 0."
+    x = pd.concat([_returns(r), _returns(benchmark)], axis=1, join='inner').to_numpy()
+    T, mu, g = len(x), x.mean(0), (x ** 2).mean(0)
+    var = g - mu ** 2
+    if T < 3 or (var <= 0).any(): return dict(sharpe_diff=np.nan, se=np.nan, z=np.nan, p_value=np.nan)
+    diff = mu[0] / np.sqrt(var[0]) - mu[1] / np.sqrt(var[1])
+    grad = np.array([g[0], -g[1], -mu[0] / 2, mu[1] / 2]) / np.tile(var, 2) ** 1.5
+    psi = hac_covariance(np.column_stack([x - mu, x ** 2 - g]), 2.6 * T ** 0.2)
+    se = float(np.sqrt(max(grad @ psi @ grad, 0.0) / T))
+    z = diff / se if se > 0 else np.nan
+    return dict(sharpe_diff=float(diff * np.sqrt(periods)), se=se * np.sqrt(periods), z=float(z),
+                p_value=float(2 * norm.sf(abs(z))) if se > 0 else np.nan)
 
 # %% ../nbs/04_metrics.ipynb #cc22cbf4
 def performance_summary(
