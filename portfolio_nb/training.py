@@ -6,7 +6,6 @@
 from __future__ import annotations
 import copy, random
 from dataclasses import dataclass, asdict, replace
-from pathlib import Path
 from typing import Callable
 import numpy as np, torch
 from fastcore.basics import patch_to

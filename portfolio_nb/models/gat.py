@@ -5,7 +5,7 @@
 # %% ../../nbs/14_models.gat.ipynb #381a790c
 from __future__ import annotations
 from dataclasses import dataclass
-import numpy as np, pandas as pd, torch
+import numpy as np, torch
 from fastcore.basics import patch_to
 from torch import nn
 import torch.nn.functional as F

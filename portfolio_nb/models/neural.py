@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, torch
 from fastcore.basics import patch_to
 from ..data import Panel
 from ..features import FeatureConfig, compute_features, make_windows, make_targets
-from ..losses import SharpeRatioLoss, portfolio_returns, pooled_sharpe
+from ..losses import portfolio_returns, pooled_sharpe
 from ..training import TrainConfig, Trainer, chronological_split, seed_everything, to_device
 from .base import PortfolioModel
 

@@ -5,7 +5,7 @@
 # %% ../../nbs/13_models.xlstm.ipynb #cb46a1c9
 from __future__ import annotations
 from dataclasses import dataclass
-import pandas as pd, torch
+import torch
 from fastcore.basics import patch_to
 from torch import nn
 import torch.nn.functional as F
