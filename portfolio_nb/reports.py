@@ -14,12 +14,16 @@ from .data import SAMPLE_DATASETS, atomic_file, atomic_folder, build_sample_data
 from .walkforward import ConfigError, FoldError, RunConfig
 from .parallel import fit_run, make_executor
 from .sweeps import SweepConfig
+from .backtest import run_backtest
+from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, information_coefficient,
+                                  sharpe_difference, sharpe_ratio)
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'SWEEP_TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph',
-           'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template', 'render_report',
-           'current_reports', 'summary_table', 'render_summary', 'render_reports', 'run_reports', 'run_sweep_report',
-           'main']
+__all__ = ['TEMPLATE', 'SWEEP_TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns',
+           'monthly_table', 'drawdown_table', 'cost_sensitivity', 'ic_decay', 'quantile_returns',
+           'rank_autocorrelation', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template',
+           'render_report', 'current_reports', 'summary_table', 'render_summary', 'render_reports', 'run_reports',
+           'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -54,6 +58,63 @@ def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
     for n, (x, y) in xy.items(): ax.text(x, y, n, fontsize=7, ha='center', va='center', bbox=dict(boxstyle='round', fc='w', lw=0.3))
     ax.axis('off'); ax.set_aspect('equal')
     return ax
+
+# %% ../nbs/18_reports.ipynb #f1f874c3
+def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | pd.DataFrame:
+    "Compounded return of the daily returns `r` (a Series or columns) over each calendar year ('Y') or month ('M')."
+    return (1 + r).groupby(r.index.to_period(freq)).prod(min_count=1) - 1
+
+# %% ../nbs/18_reports.ipynb #48a12e09
+def monthly_table(r: pd.Series) -> pd.DataFrame:
+    "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
+    m = period_returns(r, 'M')
+    table = pd.DataFrame({'year': m.index.year, 'month': m.index.month, 'r': m.to_numpy()}).pivot(
+        index='year', columns='month', values='r').reindex(columns=range(1, 13))
+    return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
+
+# %% ../nbs/18_reports.ipynb #ce82160d
+def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
+    "The `top` deepest drawdowns of the daily returns `r`: depth, start (the peak), trough, recovery, and their days."
+    dd = drawdown(r)
+    episode = (dd >= 0).cumsum()  # each day at a peak opens an episode; the days under it follow
+    g = dd.groupby(episode)
+    days = pd.Series(dd.index, dd.index).groupby(episode)
+    t = pd.DataFrame(dict(depth=g.min(), start=days.first(), trough=g.idxmin()))
+    t['recovery'] = days.first().shift(-1)  # the next episode opens on the day the peak is regained
+    t = t[t.depth < 0].nsmallest(top, 'depth').reset_index(drop=True)
+    t['days_to_trough'] = [len(dd.loc[a:b]) - 1 for a, b in zip(t.start, t.trough)]
+    t['days_to_recover'] = [len(dd.loc[a:b]) - 1 if pd.notna(b) else np.nan for a, b in zip(t.trough, t.recovery)]
+    return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
+
+# %% ../nbs/18_reports.ipynb #5124c550
+def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
+                     delisting_return: float = 0.0) -> pd.DataFrame:
+    "Net Sharpe ratio, annual return and cost drag of the traded `weights` backtested on `panel` at each of `costs` bps."
+    rows = {c: run_backtest(weights, panel, c, end, delisting_return).returns for c in costs}
+    return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
+                                 cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
+
+# %% ../nbs/18_reports.ipynb #2eda71c2
+def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22)) -> pd.Series:
+    "Mean rank IC of `scores` (dates x tickers) against the forward `returns` compounded over each of `horizons` days."
+    return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
+                      for h in horizons}, name='rank_ic').rename_axis('horizon')
+
+# %% ../nbs/18_reports.ipynb #ea50109e
+def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
+    "Mean `forward` return of each score quantile (1 lowest .. `q`) at each date of `scores`, and the top-minus-bottom spread."
+    s, f = scores.align(forward, join='inner')
+    s = s.where(f.notna())
+    bucket = np.ceil(s.rank(axis=1, pct=True) * q).clip(1, q)
+    means = pd.DataFrame({'bucket': bucket.stack(), 'r': f.where(s.notna()).stack()}).dropna()
+    table = means.groupby([means.index.get_level_values(0), 'bucket']).r.mean().unstack()
+    table.columns = table.columns.astype(int)
+    return table.assign(spread=table[q] - table[1]).rename_axis(index='date', columns='quantile')
+
+# %% ../nbs/18_reports.ipynb #6443859c
+def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
+    "Rank correlation of the scores at each decision with those at the one before, over the names scored at both."
+    return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
