@@ -21,9 +21,9 @@ from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, i
 # %% auto #0
 __all__ = ['TEMPLATE', 'SWEEP_TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns',
            'monthly_table', 'drawdown_table', 'cost_sensitivity', 'ic_decay', 'quantile_returns',
-           'rank_autocorrelation', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template',
-           'render_report', 'current_reports', 'summary_table', 'render_summary', 'render_reports', 'run_reports',
-           'run_sweep_report', 'main']
+           'rank_autocorrelation', 'verdict', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError',
+           'render_template', 'render_report', 'current_reports', 'summary_table', 'render_summary', 'render_reports',
+           'run_reports', 'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -59,12 +59,12 @@ def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
     ax.axis('off'); ax.set_aspect('equal')
     return ax
 
-# %% ../nbs/18_reports.ipynb #f1f874c3
+# %% ../nbs/18_reports.ipynb #8a22db45
 def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | pd.DataFrame:
     "Compounded return of the daily returns `r` (a Series or columns) over each calendar year ('Y') or month ('M')."
     return (1 + r).groupby(r.index.to_period(freq)).prod(min_count=1) - 1
 
-# %% ../nbs/18_reports.ipynb #48a12e09
+# %% ../nbs/18_reports.ipynb #0dd9d8e1
 def monthly_table(r: pd.Series) -> pd.DataFrame:
     "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
     m = period_returns(r, 'M')
@@ -72,7 +72,7 @@ def monthly_table(r: pd.Series) -> pd.DataFrame:
         index='year', columns='month', values='r').reindex(columns=range(1, 13))
     return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
 
-# %% ../nbs/18_reports.ipynb #ce82160d
+# %% ../nbs/18_reports.ipynb #52f28d9c
 def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     "The `top` deepest drawdowns of the daily returns `r`: depth, start (the peak), trough, recovery, and their days."
     dd = drawdown(r)
@@ -86,7 +86,7 @@ def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     t['days_to_recover'] = [len(dd.loc[a:b]) - 1 if pd.notna(b) else np.nan for a, b in zip(t.trough, t.recovery)]
     return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
 
-# %% ../nbs/18_reports.ipynb #5124c550
+# %% ../nbs/18_reports.ipynb #4e0fd976
 def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
                      delisting_return: float = 0.0) -> pd.DataFrame:
     "Net Sharpe ratio, annual return and cost drag of the traded `weights` backtested on `panel` at each of `costs` bps."
@@ -94,13 +94,13 @@ def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=No
     return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
                                  cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
 
-# %% ../nbs/18_reports.ipynb #2eda71c2
+# %% ../nbs/18_reports.ipynb #29081403
 def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22)) -> pd.Series:
     "Mean rank IC of `scores` (dates x tickers) against the forward `returns` compounded over each of `horizons` days."
     return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
                       for h in horizons}, name='rank_ic').rename_axis('horizon')
 
-# %% ../nbs/18_reports.ipynb #ea50109e
+# %% ../nbs/18_reports.ipynb #8697da18
 def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
     "Mean `forward` return of each score quantile (1 lowest .. `q`) at each date of `scores`, and the top-minus-bottom spread."
     s, f = scores.align(forward, join='inner')
@@ -111,10 +111,28 @@ def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) ->
     table.columns = table.columns.astype(int)
     return table.assign(spread=table[q] - table[1]).rename_axis(index='date', columns='quantile')
 
-# %% ../nbs/18_reports.ipynb #6443859c
+# %% ../nbs/18_reports.ipynb #27bacd0a
 def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
     "Rank correlation of the scores at each decision with those at the one before, over the names scored at both."
     return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
+
+# %% ../nbs/18_reports.ipynb #cd0fae02
+def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bps: float, level: float = 0.05) -> str:
+    "A Markdown paragraph: `model`'s metrics `m` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
+    span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}, net of {cost_bps:g} bps trading costs"
+    if model == 'equal_weight':
+        head = f"**{model} is 1/N**, the benchmark of the other reports ({span}): Sharpe ratio **{m['sharpe']:.2f}**."
+    else:
+        p, d = vs['p_value'], vs['sharpe_diff']
+        call = ('no test possible' if not p == p else 'beats 1/N beyond chance' if p < level and d > 0
+                else 'trails 1/N beyond chance' if p < level else 'is not distinguishable from 1/N')
+        head = (f"**{model} {call}** ({span}): Sharpe ratio **{m['sharpe']:.2f}** against **{benchmark['sharpe']:.2f}** "
+                f"for 1/N, a difference of **{d:+.2f}** with p = **{p:.2f}** (Ledoit-Wolf 2008 HAC test, two-sided).")
+    ic = (f" Rank IC at the holding period {m['rank_ic_hold']:+.3f} (t = {m['rank_ic_hold_t_stat']:.1f})."
+          if 'rank_ic_hold' in m else '')
+    return (f"{head} PSR {m['psr']:.2f} (probability the true Sharpe ratio is above 0), DSR {m['dsr']:.2f} (deflated "
+            f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
+            f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, max drawdown {m['max_drawdown']:.1%}.")
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
