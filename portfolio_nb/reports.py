@@ -14,16 +14,19 @@ from .data import SAMPLE_DATASETS, atomic_file, atomic_folder, build_sample_data
 from .walkforward import ConfigError, FoldError, RunConfig
 from .parallel import fit_run, make_executor
 from .sweeps import SweepConfig
+import torch
 from .backtest import run_backtest
+from .models.base import make_model
+from .training import batches, chronological_split, load_checkpoint
 from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, information_coefficient,
                                   sharpe_difference, sharpe_ratio)
 
 # %% auto #0
 __all__ = ['TEMPLATE', 'SWEEP_TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns',
            'monthly_table', 'drawdown_table', 'cost_sensitivity', 'ic_decay', 'quantile_returns',
-           'rank_autocorrelation', 'verdict', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError',
-           'render_template', 'render_report', 'current_reports', 'summary_table', 'render_summary', 'render_reports',
-           'run_reports', 'run_sweep_report', 'main']
+           'rank_autocorrelation', 'verdict', 'permutation_importance', 'ipc_kernel_manager', 'notebook_to_html',
+           'ReportError', 'render_template', 'render_report', 'current_reports', 'summary_table', 'render_summary',
+           'render_reports', 'run_reports', 'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -59,12 +62,12 @@ def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
     ax.axis('off'); ax.set_aspect('equal')
     return ax
 
-# %% ../nbs/18_reports.ipynb #8a22db45
+# %% ../nbs/18_reports.ipynb #2ca61fd1
 def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | pd.DataFrame:
     "Compounded return of the daily returns `r` (a Series or columns) over each calendar year ('Y') or month ('M')."
     return (1 + r).groupby(r.index.to_period(freq)).prod(min_count=1) - 1
 
-# %% ../nbs/18_reports.ipynb #0dd9d8e1
+# %% ../nbs/18_reports.ipynb #20379afd
 def monthly_table(r: pd.Series) -> pd.DataFrame:
     "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
     m = period_returns(r, 'M')
@@ -72,7 +75,7 @@ def monthly_table(r: pd.Series) -> pd.DataFrame:
         index='year', columns='month', values='r').reindex(columns=range(1, 13))
     return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
 
-# %% ../nbs/18_reports.ipynb #52f28d9c
+# %% ../nbs/18_reports.ipynb #f96b33eb
 def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     "The `top` deepest drawdowns of the daily returns `r`: depth, start (the peak), trough, recovery, and their days."
     dd = drawdown(r)
@@ -86,7 +89,7 @@ def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     t['days_to_recover'] = [len(dd.loc[a:b]) - 1 if pd.notna(b) else np.nan for a, b in zip(t.trough, t.recovery)]
     return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
 
-# %% ../nbs/18_reports.ipynb #4e0fd976
+# %% ../nbs/18_reports.ipynb #03560167
 def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
                      delisting_return: float = 0.0) -> pd.DataFrame:
     "Net Sharpe ratio, annual return and cost drag of the traded `weights` backtested on `panel` at each of `costs` bps."
@@ -94,13 +97,13 @@ def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=No
     return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
                                  cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
 
-# %% ../nbs/18_reports.ipynb #29081403
+# %% ../nbs/18_reports.ipynb #0e2d3e18
 def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22)) -> pd.Series:
     "Mean rank IC of `scores` (dates x tickers) against the forward `returns` compounded over each of `horizons` days."
     return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
                       for h in horizons}, name='rank_ic').rename_axis('horizon')
 
-# %% ../nbs/18_reports.ipynb #8697da18
+# %% ../nbs/18_reports.ipynb #b99c86ea
 def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
     "Mean `forward` return of each score quantile (1 lowest .. `q`) at each date of `scores`, and the top-minus-bottom spread."
     s, f = scores.align(forward, join='inner')
@@ -111,12 +114,12 @@ def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) ->
     table.columns = table.columns.astype(int)
     return table.assign(spread=table[q] - table[1]).rename_axis(index='date', columns='quantile')
 
-# %% ../nbs/18_reports.ipynb #27bacd0a
+# %% ../nbs/18_reports.ipynb #98f4e8fe
 def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
     "Rank correlation of the scores at each decision with those at the one before, over the names scored at both."
     return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
 
-# %% ../nbs/18_reports.ipynb #cd0fae02
+# %% ../nbs/18_reports.ipynb #edf5080f
 def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bps: float, level: float = 0.05) -> str:
     "A Markdown paragraph: `model`'s metrics `m` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
     span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}, net of {cost_bps:g} bps trading costs"
@@ -133,6 +136,28 @@ def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bp
     return (f"{head} PSR {m['psr']:.2f} (probability the true Sharpe ratio is above 0), DSR {m['dsr']:.2f} (deflated "
             f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
             f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, max drawdown {m['max_drawdown']:.1%}.")
+
+# %% ../nbs/18_reports.ipynb #f6555312
+def permutation_importance(config: RunConfig, model_name: str, panel, fold, checkpoint, repeats: int = 3,
+                           seed: int = 0) -> pd.Series:
+    "Fall of the validation metric of `fold`'s network (at `checkpoint`) when each feature is shuffled, by feature."
+    model = make_model(model_name, config.model_params(model_name, fold.index))
+    cube, X, mask, Y, ends, keep = model.training_samples(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
+    _, va = chronological_split(ends[keep], model.train_config.val_fraction, embargo=model.embargo_days)
+    idx = torch.from_numpy(keep[va])
+    X, mask, Y = tuple(t[idx] for t in X) if isinstance(X, tuple) else X[idx], mask[idx], Y[idx]
+    net = model.build_network(len(cube.names))
+    net.load_state_dict(load_checkpoint(checkpoint)['model']); net.eval()
+    def score(x):
+        with torch.no_grad(): return float(model.metric(net, batches(x, mask, Y, np.arange(len(Y)), 256, 'cpu')))
+    windows, rng, (b, n) = X[0] if isinstance(X, tuple) else X, np.random.default_rng(seed), mask.nonzero(as_tuple=True)
+    def shuffled(f):
+        w = windows.clone(); w[b, n, :, f] = windows[b, n, :, f][torch.from_numpy(rng.permutation(len(b)))]
+        return (w, *X[1:]) if isinstance(X, tuple) else w
+    base = score(X)
+    drop = pd.Series({name: base - np.mean([score(shuffled(f)) for _ in range(repeats)]) for f, name in enumerate(cube.names)})
+    drop.attrs['baseline'] = base
+    return drop.rename(fold.index).rename_axis('feature')
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
