@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import argparse, base64, importlib.resources, io, json, os, shutil, sys, tempfile, time
+import argparse, base64, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -63,12 +63,12 @@ def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
     ax.axis('off'); ax.set_aspect('equal')
     return ax
 
-# %% ../nbs/18_reports.ipynb #3a0cf896
+# %% ../nbs/18_reports.ipynb #f4044817
 def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | pd.DataFrame:
     "Compounded return of the daily returns `r` (a Series or columns) over each calendar year ('Y') or month ('M')."
     return (1 + r).groupby(r.index.to_period(freq)).prod(min_count=1) - 1
 
-# %% ../nbs/18_reports.ipynb #7bb10905
+# %% ../nbs/18_reports.ipynb #7067ccee
 def monthly_table(r: pd.Series) -> pd.DataFrame:
     "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
     m = period_returns(r, 'M')
@@ -76,7 +76,7 @@ def monthly_table(r: pd.Series) -> pd.DataFrame:
         index='year', columns='month', values='r').reindex(columns=range(1, 13))
     return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
 
-# %% ../nbs/18_reports.ipynb #597cd985
+# %% ../nbs/18_reports.ipynb #92fa8d27
 def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     "The `top` deepest drawdowns of the daily returns `r`: depth, start (the peak), trough, recovery, and their days."
     dd = drawdown(r)
@@ -90,7 +90,7 @@ def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     t['days_to_recover'] = [len(dd.loc[a:b]) - 1 if pd.notna(b) else np.nan for a, b in zip(t.trough, t.recovery)]
     return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
 
-# %% ../nbs/18_reports.ipynb #187853f9
+# %% ../nbs/18_reports.ipynb #59b0f09c
 def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
                      delisting_return: float = 0.0) -> pd.DataFrame:
     "Net Sharpe ratio, annual return and cost drag of the traded `weights` backtested on `panel` at each of `costs` bps."
@@ -98,13 +98,13 @@ def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=No
     return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
                                  cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
 
-# %% ../nbs/18_reports.ipynb #e5d8109e
+# %% ../nbs/18_reports.ipynb #7ba4eabd
 def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22)) -> pd.Series:
     "Mean rank IC of `scores` (dates x tickers) against the forward `returns` compounded over each of `horizons` days."
     return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
                       for h in horizons}, name='rank_ic').rename_axis('horizon')
 
-# %% ../nbs/18_reports.ipynb #d3f993f5
+# %% ../nbs/18_reports.ipynb #d5b8a4fd
 def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
     "Mean `forward` return of each score quantile (1 lowest .. `q`) at each date of `scores`, and the top-minus-bottom spread."
     s, f = scores.align(forward, join='inner')
@@ -115,12 +115,12 @@ def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) ->
     table.columns = table.columns.astype(int)
     return table.assign(spread=table[q] - table[1]).rename_axis(index='date', columns='quantile')
 
-# %% ../nbs/18_reports.ipynb #5fbb5137
+# %% ../nbs/18_reports.ipynb #4b4804c8
 def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
     "Rank correlation of the scores at each decision with those at the one before, over the names scored at both."
     return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
 
-# %% ../nbs/18_reports.ipynb #0773b430
+# %% ../nbs/18_reports.ipynb #3b2da2c4
 def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bps: float, level: float = 0.05) -> str:
     "A Markdown paragraph: `model`'s metrics `m` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
     span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}, net of {cost_bps:g} bps trading costs"
@@ -138,7 +138,7 @@ def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bp
             f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
             f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, max drawdown {m['max_drawdown']:.1%}.")
 
-# %% ../nbs/18_reports.ipynb #3db49427
+# %% ../nbs/18_reports.ipynb #8990ce0e
 def permutation_importance(config: RunConfig, model_name: str, panel, fold, checkpoint, repeats: int = 3,
                            seed: int = 0) -> pd.Series:
     "Fall of the validation metric of `fold`'s network (at `checkpoint`) when each feature is shuffled, by feature."
@@ -175,6 +175,7 @@ def notebook_to_html(src, dest):
     "Write the executed notebook `src` as HTML without code cells to `dest`."
     from nbconvert import HTMLExporter
     body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_filename(str(src))
+    body = re.sub(r'<script src="https?://[^"]*">\s*</script>', '', body)  # offline: no require.js or MathJax from a CDN
     Path(dest).write_text(body, encoding='utf-8')
 
 class ReportError(RuntimeError):
@@ -230,7 +231,7 @@ def summary_table(run_dir, models) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = table[[c for c in SUMMARY_FIRST if c in table] + [c for c in table if c not in SUMMARY_FIRST]]
     return table.sort_values('sharpe', ascending=False).rename_axis('model'), net
 
-# %% ../nbs/18_reports.ipynb #459d4432
+# %% ../nbs/18_reports.ipynb #a942bf41
 PERCENT_COLUMNS = ('annual_return', 'annual_volatility', 'max_drawdown', 'cost_drag', 'hit_rate')
 
 SORT_SCRIPT = """<script>
@@ -259,7 +260,7 @@ def sortable_table(table: pd.DataFrame, benchmark: str = 'equal_weight', link: s
     body = ''.join(row(n, r) for n, r in table.iterrows())
     return f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
-# %% ../nbs/18_reports.ipynb #f138e634
+# %% ../nbs/18_reports.ipynb #a8dc65a4
 def excess_wealth(net: pd.DataFrame, benchmark: str = 'equal_weight') -> pd.DataFrame:
     "Wealth of each column of the daily returns `net` over the wealth of `benchmark`'s, minus 1 (days x other columns)."
     wealth = (1 + net.fillna(0)).cumprod()
