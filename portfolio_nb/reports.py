@@ -269,10 +269,13 @@ def excess_wealth(net: pd.DataFrame, benchmark: str = 'equal_weight') -> pd.Data
 def plot_excess_wealth(excess: pd.DataFrame, ax=None):
     "One line per column of `excess`, labelled at its last value."
     ax = ax or plt.subplots(figsize=(11, 4.5))[1]
-    colors = plt.cm.tab10.colors
+    colors, last = plt.cm.tab10.colors, excess.ffill().iloc[-1]
+    gap = 0.045 * (excess.max().max() - excess.min().min())  # labels at least this far apart, in the order of the lines
+    order = last.sort_values().index
+    spot = pd.Series(np.maximum.accumulate(last[order].to_numpy() - gap * np.arange(len(order))) + gap * np.arange(len(order)), order)
     for i, (m, s) in enumerate(excess.items()):
         ax.plot(s.index, s, lw=1.2, color=colors[i % 10])
-        ax.annotate(f' {m} {s.iloc[-1]:+.0%}', (s.index[-1], s.iloc[-1]), color=colors[i % 10], fontsize=8, va='center')
+        ax.annotate(f' {m} {last[m]:+.0%}', (s.index[-1], spot[m]), color=colors[i % 10], fontsize=8, va='center')
     ax.axhline(0, c='k', lw=0.8); ax.margins(x=0.12)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f'{v:+.0%}'))
     ax.set_title('excess wealth against 1/N, net of costs (wealth / wealth of 1/N - 1)')
