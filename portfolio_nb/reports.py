@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import argparse, base64, importlib.resources, io, json, os, shutil, sys, tempfile, time
+import argparse, base64, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -14,12 +14,20 @@ from .data import SAMPLE_DATASETS, atomic_file, atomic_folder, build_sample_data
 from .walkforward import ConfigError, FoldError, RunConfig
 from .parallel import fit_run, make_executor
 from .sweeps import SweepConfig
+import torch
+from .backtest import run_backtest
+from .models.base import make_model
+from .training import batches, chronological_split, load_checkpoint
+from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, information_coefficient,
+                                  sharpe_difference, sharpe_ratio)
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'SWEEP_TEMPLATE', 'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph',
-           'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template', 'render_report',
-           'current_reports', 'summary_table', 'render_summary', 'render_reports', 'run_reports', 'run_sweep_report',
-           'main']
+__all__ = ['TEMPLATE', 'SUMMARY_FIRST', 'PERCENT_COLUMNS', 'SORT_SCRIPT', 'SUMMARY_STYLE', 'SWEEP_TEMPLATE', 'plot_weights',
+           'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns', 'monthly_table', 'drawdown_table',
+           'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict',
+           'permutation_importance', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template',
+           'render_report', 'current_reports', 'summary_table', 'sortable_table', 'excess_wealth', 'plot_excess_wealth',
+           'plot_drawdowns', 'render_summary', 'render_reports', 'run_reports', 'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -55,6 +63,103 @@ def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
     ax.axis('off'); ax.set_aspect('equal')
     return ax
 
+# %% ../nbs/18_reports.ipynb #f4044817
+def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | pd.DataFrame:
+    "Compounded return of the daily returns `r` (a Series or columns) over each calendar year ('Y') or month ('M')."
+    return (1 + r).groupby(r.index.to_period(freq)).prod(min_count=1) - 1
+
+# %% ../nbs/18_reports.ipynb #7067ccee
+def monthly_table(r: pd.Series) -> pd.DataFrame:
+    "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
+    m = period_returns(r, 'M')
+    table = pd.DataFrame({'year': m.index.year, 'month': m.index.month, 'r': m.to_numpy()}).pivot(
+        index='year', columns='month', values='r').reindex(columns=range(1, 13))
+    return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
+
+# %% ../nbs/18_reports.ipynb #92fa8d27
+def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
+    "The `top` deepest drawdowns of the daily returns `r`: depth, start (the peak), trough, recovery, and their days."
+    dd = drawdown(r)
+    episode = (dd >= 0).cumsum()  # each day at a peak opens an episode; the days under it follow
+    g = dd.groupby(episode)
+    days = pd.Series(dd.index, dd.index).groupby(episode)
+    t = pd.DataFrame(dict(depth=g.min(), start=days.first(), trough=g.idxmin()))
+    t['recovery'] = days.first().shift(-1)  # the next episode opens on the day the peak is regained
+    t = t[t.depth < 0].nsmallest(top, 'depth').reset_index(drop=True)
+    t['days_to_trough'] = [len(dd.loc[a:b]) - 1 for a, b in zip(t.start, t.trough)]
+    t['days_to_recover'] = [len(dd.loc[a:b]) - 1 if pd.notna(b) else np.nan for a, b in zip(t.trough, t.recovery)]
+    return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
+
+# %% ../nbs/18_reports.ipynb #59b0f09c
+def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
+                     delisting_return: float = 0.0) -> pd.DataFrame:
+    "Net Sharpe ratio, annual return and cost drag of the traded `weights` backtested on `panel` at each of `costs` bps."
+    rows = {c: run_backtest(weights, panel, c, end, delisting_return).returns for c in costs}
+    return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
+                                 cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
+
+# %% ../nbs/18_reports.ipynb #7ba4eabd
+def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22)) -> pd.Series:
+    "Mean rank IC of `scores` (dates x tickers) against the forward `returns` compounded over each of `horizons` days."
+    return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
+                      for h in horizons}, name='rank_ic').rename_axis('horizon')
+
+# %% ../nbs/18_reports.ipynb #d5b8a4fd
+def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
+    "Mean `forward` return of each score quantile (1 lowest .. `q`) at each date of `scores`, and the top-minus-bottom spread."
+    s, f = scores.align(forward, join='inner')
+    s = s.where(f.notna())
+    bucket = np.ceil(s.rank(axis=1, pct=True) * q).clip(1, q)
+    means = pd.DataFrame({'bucket': bucket.stack(), 'r': f.where(s.notna()).stack()}).dropna()
+    table = means.groupby([means.index.get_level_values(0), 'bucket']).r.mean().unstack()
+    table.columns = table.columns.astype(int)
+    return table.assign(spread=table[q] - table[1]).rename_axis(index='date', columns='quantile')
+
+# %% ../nbs/18_reports.ipynb #4b4804c8
+def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
+    "Rank correlation of the scores at each decision with those at the one before, over the names scored at both."
+    return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
+
+# %% ../nbs/18_reports.ipynb #3b2da2c4
+def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bps: float, level: float = 0.05) -> str:
+    "A Markdown paragraph: `model`'s metrics `m` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
+    span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}, net of {cost_bps:g} bps trading costs"
+    if model == 'equal_weight':
+        head = f"**{model} is 1/N**, the benchmark of the other reports ({span}): Sharpe ratio **{m['sharpe']:.2f}**."
+    else:
+        p, d = vs['p_value'], vs['sharpe_diff']
+        call = ('no test possible' if not p == p else 'beats 1/N beyond chance' if p < level and d > 0
+                else 'trails 1/N beyond chance' if p < level else 'is not distinguishable from 1/N')
+        head = (f"**{model} {call}** ({span}): Sharpe ratio **{m['sharpe']:.2f}** against **{benchmark['sharpe']:.2f}** "
+                f"for 1/N, a difference of **{d:+.2f}** with p = **{p:.2f}** (Ledoit-Wolf 2008 HAC test, two-sided).")
+    ic = (f" Rank IC at the holding period {m['rank_ic_hold']:+.3f} (t = {m['rank_ic_hold_t_stat']:.1f})."
+          if 'rank_ic_hold' in m else '')
+    return (f"{head} PSR {m['psr']:.2f} (probability the true Sharpe ratio is above 0), DSR {m['dsr']:.2f} (deflated "
+            f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
+            f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, max drawdown {m['max_drawdown']:.1%}.")
+
+# %% ../nbs/18_reports.ipynb #8990ce0e
+def permutation_importance(config: RunConfig, model_name: str, panel, fold, checkpoint, repeats: int = 3,
+                           seed: int = 0) -> pd.Series:
+    "Fall of the validation metric of `fold`'s network (at `checkpoint`) when each feature is shuffled, by feature."
+    model = make_model(model_name, config.model_params(model_name, fold.index))
+    cube, X, mask, Y, ends, keep = model.training_samples(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
+    _, va = chronological_split(ends[keep], model.train_config.val_fraction, embargo=model.embargo_days)
+    idx = torch.from_numpy(keep[va])
+    X, mask, Y = tuple(t[idx] for t in X) if isinstance(X, tuple) else X[idx], mask[idx], Y[idx]
+    net = model.build_network(len(cube.names))
+    net.load_state_dict(load_checkpoint(checkpoint)['model']); net.eval()
+    def score(x):
+        with torch.no_grad(): return float(model.metric(net, batches(x, mask, Y, np.arange(len(Y)), 256, 'cpu')))
+    windows, rng, (b, n) = X[0] if isinstance(X, tuple) else X, np.random.default_rng(seed), mask.nonzero(as_tuple=True)
+    def shuffled(f):
+        w = windows.clone(); w[b, n, :, f] = windows[b, n, :, f][torch.from_numpy(rng.permutation(len(b)))]
+        return (w, *X[1:]) if isinstance(X, tuple) else w
+    base = score(X)
+    drop = pd.Series({name: base - np.mean([score(shuffled(f)) for _ in range(repeats)]) for f, name in enumerate(cube.names)})
+    drop.attrs['baseline'] = base
+    return drop.rename(fold.index).rename_axis('feature')
+
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
 
@@ -70,6 +175,7 @@ def notebook_to_html(src, dest):
     "Write the executed notebook `src` as HTML without code cells to `dest`."
     from nbconvert import HTMLExporter
     body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_filename(str(src))
+    body = re.sub(r'<script src="https?://[^"]*">\s*</script>', '', body)  # offline: no require.js or MathJax from a CDN
     Path(dest).write_text(body, encoding='utf-8')
 
 class ReportError(RuntimeError):
@@ -100,10 +206,10 @@ def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
     return render_template(template, params, run_dir, model)
 
 # %% ../nbs/18_reports.ipynb #bc479c74
-def _png(fig) -> str:
+def _png(fig, alt: str = 'figure') -> str:
     "A matplotlib figure as an inline <img>."
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
-    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 def current_reports(run_dir, config: RunConfig) -> tuple[list, list]:
     "The models of `config` with a report rendered from it under `run_dir`, and those whose report is stale."
@@ -111,31 +217,117 @@ def current_reports(run_dir, config: RunConfig) -> tuple[list, list]:
     rendered = [m for m in config.models if (Path(run_dir)/m/'metrics.json').exists()]
     return [m for m in rendered if stamp(m) == config.hash()], [m for m in rendered if stamp(m) != config.hash()]
 
+SUMMARY_FIRST = ['sharpe', 'sharpe_diff_vs_1n', 'p_value_vs_1n', 'dsr', 'psr', 'rank_ic_hold', 'rank_ic_hold_t_stat',
+                 'annual_return', 'annual_volatility', 'max_drawdown', 'avg_turnover', 'cost_drag']
+
 def summary_table(run_dir, models) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Metrics (models x metrics, as in their reports) and daily net returns (dates x models) of the rendered `models`."
+    "Metrics (models x metrics, by net Sharpe ratio, with the test against 1/N) and daily net returns of `models`."
     run_dir = Path(run_dir)
     net = pd.DataFrame({m: pd.read_parquet(run_dir/m/'portfolio_returns.parquet').net for m in models})
-    table = pd.DataFrame({m: json.loads((run_dir/m/'metrics.json').read_text())['metrics'] for m in models}).T
-    return table.rename_axis('model'), net
+    docs = {m: json.loads((run_dir/m/'metrics.json').read_text()) for m in models}
+    vs = lambda d, k: d.get('vs_equal_weight', {}).get(k, np.nan)
+    table = pd.DataFrame({m: d['metrics'] | {'sharpe_diff_vs_1n': vs(d, 'sharpe_diff'), 'p_value_vs_1n': vs(d, 'p_value')}
+                          for m, d in docs.items()}).T.astype(float)
+    table = table[[c for c in SUMMARY_FIRST if c in table] + [c for c in table if c not in SUMMARY_FIRST]]
+    return table.sort_values('sharpe', ascending=False).rename_axis('model'), net
+
+# %% ../nbs/18_reports.ipynb #a942bf41
+PERCENT_COLUMNS = ('annual_return', 'annual_volatility', 'max_drawdown', 'cost_drag', 'hit_rate')
+
+SORT_SCRIPT = """<script>
+document.querySelectorAll('table.sortable th').forEach((th, i) => th.addEventListener('click', () => {
+  const body = th.closest('table').tBodies[0], desc = th.dataset.order !== 'desc';
+  const key = r => { const c = r.cells[i], v = parseFloat(c.dataset.v); return isNaN(v) ? c.textContent : v; };
+  const rows = [...body.rows].sort((a, b) => {
+    const x = key(a), y = key(b), nx = typeof x !== 'number', ny = typeof y !== 'number';
+    if (nx !== ny) return nx ? 1 : -1;  // text and missing numbers after the numbers
+    return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
+  });
+  th.closest('tr').querySelectorAll('th').forEach(h => delete h.dataset.order);
+  th.dataset.order = desc ? 'desc' : 'asc'; rows.forEach(r => body.appendChild(r));
+}));
+</script>"""
+
+def sortable_table(table: pd.DataFrame, benchmark: str = 'equal_weight', link: str | None = '{}/report.html') -> str:
+    "`table` (models x numbers) as an HTML table sortable by any column, `benchmark`'s row marked, names linked by `link`."
+    fmt = lambda c, v: '' if pd.isna(v) else f'{v:.1%}' if c in PERCENT_COLUMNS else f'{v:.3f}'
+    head = ''.join(f'<th title="click to sort">{c}</th>' for c in [table.index.name or ''] + list(table.columns))
+    def row(name, values):
+        label = f'<a href="{link.format(name)}">{name}</a>' if link else name
+        mark = (' class="benchmark"', ' <b>(1/N)</b>') if name == benchmark else ('', '')
+        cells = ''.join(f'<td data-v="{"" if pd.isna(v) else repr(float(v))}">{fmt(c, v)}</td>' for c, v in values.items())
+        return f'<tr{mark[0]}><td data-v="">{label}{mark[1]}</td>{cells}</tr>'
+    body = ''.join(row(n, r) for n, r in table.iterrows())
+    return f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+# %% ../nbs/18_reports.ipynb #a8dc65a4
+def excess_wealth(net: pd.DataFrame, benchmark: str = 'equal_weight') -> pd.DataFrame:
+    "Wealth of each column of the daily returns `net` over the wealth of `benchmark`'s, minus 1 (days x other columns)."
+    wealth = (1 + net.fillna(0)).cumprod()
+    return wealth.drop(columns=benchmark).div(wealth[benchmark], axis=0) - 1
+
+def plot_excess_wealth(excess: pd.DataFrame, ax=None):
+    "One line per column of `excess`, labelled at its last value."
+    ax = ax or plt.subplots(figsize=(11, 4.5))[1]
+    colors, last = plt.cm.tab10.colors, excess.ffill().iloc[-1]
+    gap = 0.045 * (excess.max().max() - excess.min().min())  # labels at least this far apart, in the order of the lines
+    order = last.sort_values().index
+    spot = pd.Series(np.maximum.accumulate(last[order].to_numpy() - gap * np.arange(len(order))) + gap * np.arange(len(order)), order)
+    for i, (m, s) in enumerate(excess.items()):
+        ax.plot(s.index, s, lw=1.2, color=colors[i % 10])
+        ax.annotate(f' {m} {last[m]:+.0%}', (s.index[-1], spot[m]), color=colors[i % 10], fontsize=8, va='center')
+    ax.axhline(0, c='k', lw=0.8); ax.margins(x=0.12)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f'{v:+.0%}'))
+    ax.set_title('excess wealth against 1/N, net of costs (wealth / wealth of 1/N - 1)')
+    return ax
 
 # %% ../nbs/18_reports.ipynb #d7f96460
+def plot_drawdowns(net: pd.DataFrame, cols: int = 3):
+    "Drawdowns of each column of the daily returns `net` as small multiples with a shared scale; the figure."
+    rows = -(-net.shape[1] // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 1.9 * rows), sharex=True, sharey=True, squeeze=False)
+    for ax, (m, r) in zip(axes.flat, net.items()):
+        d = drawdown(r)
+        ax.fill_between(d.index, d, 0, color='tab:red', alpha=0.5, lw=0)
+        ax.set_title(f'{m}: max {-d.min():.0%}', fontsize=9)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f'{v:.0%}'))
+    for ax in axes.flat[net.shape[1]:]: ax.axis('off')
+    fig.suptitle('drawdown from the running peak, net of costs'); fig.tight_layout()
+    return fig
+
+SUMMARY_STYLE = """<style>
+body {font-family: sans-serif; max-width: 1250px; margin: 1em auto; padding: 0 1em; color: #222}
+.scroll {overflow-x: auto} table.sortable {border-collapse: collapse; font-size: 13px}
+table.sortable th {cursor: pointer; background: #eee; padding: 4px 6px; position: sticky; top: 0; white-space: nowrap}
+table.sortable th[data-order=asc]::after {content: ' \\25B2'} table.sortable th[data-order=desc]::after {content: ' \\25BC'}
+table.sortable td {padding: 3px 6px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap}
+table.sortable td:first-child {text-align: left} tr.benchmark {background: #fff3c4} img {max-width: 100%}
+</style>"""
+
 def render_summary(run_dir, config: RunConfig) -> Path:
     "Write `run_dir/summary.html` and `summary.csv` comparing the models of `config` rendered from it."
     run_dir = Path(run_dir)
     models, stale = current_reports(run_dir, config)
     table, net = summary_table(run_dir, models)
     with atomic_file(run_dir/'summary.csv') as tmp: table.to_csv(tmp)
-    fig, ax = plt.subplots(figsize=(10, 4))
-    (1 + net.fillna(0)).cumprod().plot(ax=ax, logy=True, title='growth of $1, net of costs (log scale)')
-    fig2, ax2 = plt.subplots(figsize=(10, 3))
-    ((1 + net.fillna(0)).cumprod() / (1 + net.fillna(0)).cumprod().cummax() - 1).plot(ax=ax2, title='drawdown', legend=False)
-    links = ' · '.join(f'<a href="{m}/report.html">{m}</a>' for m in models)
-    html = (f"<html><head><meta charset='utf-8'><title>{run_dir.name}: summary</title></head><body style='font-family:sans-serif'>"
-            f"<h1>Run {run_dir.name}: {len(models)} models</h1><p>Reports: {links}</p>"
-            f"<p>Net of costs. DSR deflates each Sharpe ratio for the {len(config.models)} models of the config (Bailey &amp; "
-            f"Lopez de Prado; trials as skill-less noise of the same length). Numbers as in <a href='summary.csv'>summary.csv</a>.</p>"
-            + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>" if stale else '') +
-            f"{table.round(4).to_html()}{_png(fig)}{_png(fig2)}</body></html>")
+    best = table.index[0]
+    has_1n = 'equal_weight' in net and net.shape[1] > 1
+    excess = (_png(plot_excess_wealth(excess_wealth(net[table.index])).figure, 'excess wealth against 1/N') if has_1n
+              else '<p>1/N (equal_weight) is not among the rendered models: no excess wealth against it.</p>')
+    beats = table.index[(table.sharpe_diff_vs_1n > 0) & (table.p_value_vs_1n < 0.05)].tolist()
+    html = (f"<html><head><meta charset='utf-8'><title>{run_dir.name}: summary</title>{SUMMARY_STYLE}</head><body>"
+            f"<h1>Run {run_dir.name}: {len(models)} models against 1/N</h1>"
+            f"<p>Best net Sharpe ratio: <b>{best}</b> ({table.sharpe.iloc[0]:.2f}). "
+            f"Beating 1/N beyond chance (Ledoit-Wolf 2008 test of equal Sharpe ratios, p &lt; 0.05): "
+            f"<b>{', '.join(beats) if beats else 'none'}</b>.</p>"
+            f"<p>Net of costs, sorted by Sharpe ratio (click a header to sort); 1/N's row is marked. "
+            f"<code>sharpe_diff_vs_1n</code> and <code>p_value_vs_1n</code>: the annualized Sharpe ratio difference to "
+            f"1/N and its two-sided p-value. DSR deflates each Sharpe ratio for the {len(config.models)} models of the "
+            f"config (Bailey &amp; Lopez de Prado; trials as skill-less noise of the same length). Each name links to "
+            f"its report; the same numbers are in <a href='summary.csv'>summary.csv</a>.</p>"
+            + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>" if stale else '')
+            + f"<div class='scroll'>{sortable_table(table)}</div><h2>Against 1/N</h2>{excess}"
+            f"<h2>Drawdowns</h2>{_png(plot_drawdowns(net[table.index]), 'drawdowns')}{SORT_SCRIPT}</body></html>")
     with atomic_file(run_dir/'summary.html') as tmp: tmp.write_text(html, encoding='utf-8')
     return run_dir/'summary.html'
 

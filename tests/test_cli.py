@@ -47,6 +47,14 @@ def test_run_renders_reports_and_summary(tmp_path, data, cli):
         metrics = json.loads((run/m/'metrics.json').read_text())['metrics']
         assert table.loc[m, 'dsr'] == pytest.approx(metrics['dsr']) and table.loc[m, 'n_trials'] == 2
         assert metrics['trial_sharpes_var'] == pytest.approx(1 / (len(pd.read_parquet(run/m/'portfolio_returns.parquet')) - 1))
+    # each report tests its Sharpe ratio against 1/N's; the summary carries the test, sorted by Sharpe ratio
+    from portfolio_nb.metrics import sharpe_difference
+    nets = {m: pd.read_parquet(run/m/'portfolio_returns.parquet').net for m in ('equal_weight', 'inverse_volatility')}
+    vs = json.loads((run/'inverse_volatility'/'metrics.json').read_text())['vs_equal_weight']
+    assert vs == pytest.approx({k: sharpe_difference(nets['inverse_volatility'], nets['equal_weight'])[k] for k in vs})
+    assert table.loc['inverse_volatility', 'p_value_vs_1n'] == pytest.approx(vs['p_value'])
+    assert table.sharpe.is_monotonic_decreasing and table.loc['equal_weight', 'sharpe_diff_vs_1n'] == 0
+    assert 'class="benchmark"' in summary and '<script src="https://' not in (run/'inverse_volatility'/'report.html').read_text()
     assert 'TCP without encryption' not in r.stderr  # the kernels talk over IPC
 
 def test_failing_model_leaves_earlier_reports_intact(tmp_path, data, cli):
