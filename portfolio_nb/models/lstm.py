@@ -103,7 +103,8 @@ def mean_rank_ic(net, batches) -> float:
 class StockLSTMModel(NeuralPortfolioModel):
     "The model-details spec's StockLSTM as a PortfolioModel: a next-day ranker, long the top k positive predictions."
     name = 'stock_lstm'
-    presets = {'cpu-small': NeuralPreset(dict(preset='ranker'), dict(hidden_size=32, num_layers=2, dropout=0.1),
+    presets = {'cpu-small': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
+                                         dict(hidden_size=32, num_layers=2, dropout=0.1),
                                          _small_train, sample_stride=10, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(preset='ranker'), {}, dict(epochs=100, batch_size=32, patience=10))}
     def __init__(self,
