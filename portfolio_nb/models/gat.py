@@ -154,9 +154,13 @@ class GATPortfolioModel(NeuralPortfolioModel):
     "The ML-architecture spec's GATPortfolioOptimized as a PortfolioModel, trained on the Sharpe ratio."
     name = 'gat'
     presets = {'cpu-small': NeuralPreset(dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
-                                         dict(hidden_size=16, heads=2, dropout=0.1, top_k=5),
+                                         dict(hidden_size=16, heads=2, num_layers=1, dropout=0.1, top_k=5),
                                          dict(epochs=20, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
                                          sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
+                                            dict(hidden_size=32, heads=4, num_layers=2, dropout=0.1, top_k=10),
+                                            dict(epochs=30, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
+                                            sample_stride=5, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(sequence_length=60, forecast_horizon=21), {},
                                         dict(epochs=100, batch_size=32, patience=10))}
     def __init__(self,
