@@ -110,8 +110,8 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
                'cpu-research': NeuralPreset(dict(sequence_length=60, forecast_horizon=5,
                                                  feature_set=LSTM_FEATURES + ('ret_60d',)),
                                             dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4, n_factors=3),
-                                            dict(epochs=12, batch_size=16, lr=2e-3, patience=4, lr_patience=2),
-                                            sample_stride=5, train_lookback_days=756),
+                                            dict(epochs=10, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
+                                            sample_stride=10, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(sequence_length=250, forecast_horizon=5), {},
                                         dict(epochs=100, batch_size=32, patience=10))}
     def __init__(self,
