@@ -11,8 +11,8 @@ import numpy as np, pandas as pd, torch
 from .data import Panel, panel_from_frames
 
 # %% auto #0
-__all__ = ['synthetic_panel', 'toy_panel', 'perturb_after', 'check_lookahead', 'fit_and_decide', 'layer_problems', 'SmallNetwork',
-           'DiesOnce']
+__all__ = ['synthetic_panel', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead', 'fit_and_decide',
+           'layer_problems', 'SmallNetwork', 'DiesOnce']
 
 # %% ../nbs/01_testing.ipynb #ee62c7ff
 def synthetic_panel(
@@ -38,6 +38,43 @@ def synthetic_panel(
         cal = pd.DataFrame({'ticker': tickers, 'start': dates[0], 'end': pd.NaT})
         cal.loc[n_tickers - 1, 'end'] = dates[2 * n_dates // 3]
     return panel_from_frames(r, px, vol, cal, source=f'synthetic(seed={seed})')
+
+# %% ../nbs/01_testing.ipynb #3088977d
+def planted_panel(
+    n_assets: int = 40,  # tickers S00, S01, ...
+    years: float = 6,  # of business days from 2010-01-04
+    signal: bool = True,  # add `alpha` to the returns (False: the same panel without it)
+    half_life: float = 250,  # of the AR(1) expected returns, in days
+    alpha_vol: float = 0.4,  # annual cross-sectional standard deviation of the expected returns
+    idio_vol: float = 0.25,  # annual volatility of the specific (Student t) noise
+    n_factors: int = 2,  # common factors, loadings around 1
+    factor_vol: float = 0.15,  # annual volatility of the factors together
+    df: float = 5,  # degrees of freedom of the noise
+    seed: int = 0,  # the same seed gives the same factors and noise with the signal on or off
+) -> tuple[Panel, pd.DataFrame]:
+    "A panel with (or without) a persistent planted cross-sectional signal, and the daily expected returns `alpha`."
+    from scipy.signal import lfilter
+    rng = np.random.default_rng(seed)
+    T, phi = int(252 * years), 0.5 ** (1 / half_life)
+    dates = pd.bdate_range('2010-01-04', periods=T, name='date')
+    tickers = [f'S{i:02d}' for i in range(n_assets)]
+    shocks = rng.normal(0, 1, (T, n_assets)) * np.r_[1, np.full(T - 1, np.sqrt(1 - phi ** 2))][:, None]
+    alpha = lfilter([1], [1, -phi], shocks, axis=0) * alpha_vol / 252  # a[t] = phi a[t-1] + shock[t], unit variance
+    loadings = rng.normal(1, 0.3, (n_assets, n_factors))
+    factors = rng.normal(0, factor_vol / np.sqrt(252 * n_factors), (T, n_factors))
+    noise = rng.standard_t(df, (T, n_assets)) * np.sqrt((df - 2) / df) * idio_vol / np.sqrt(252)
+    r = pd.DataFrame(2e-4 + factors @ loadings.T + noise + (alpha if signal else 0), dates, tickers)
+    volume = pd.DataFrame(rng.lognormal(14, 0.3, (T, n_assets)), dates, tickers)
+    panel = panel_from_frames(r, 50 * (1 + r).cumprod(), volume, source=f'planted(signal={signal}, seed={seed})')
+    return panel, pd.DataFrame(alpha, dates, tickers)
+
+# %% ../nbs/01_testing.ipynb #66874db0
+def write_planted(dest, **kw) -> dict:
+    "Write the signal and noise `planted_panel`s (same `kw`) as panel folders under `dest`, and `alpha.parquet`; paths."
+    dest = Path(dest)
+    paths = {k: planted_panel(signal=k == 'signal', **kw)[0].to_parquet(dest/k) for k in ('signal', 'noise')}
+    planted_panel(**kw)[1].to_parquet(dest/'alpha.parquet')
+    return paths | {'alpha': dest/'alpha.parquet'}
 
 # %% ../nbs/01_testing.ipynb #d86bbd3d
 def toy_panel(returns: dict, calendar=None, start: str = '2021-01-04') -> Panel:

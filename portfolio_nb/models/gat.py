@@ -11,13 +11,13 @@ from torch import nn
 import torch.nn.functional as F
 from torch_geometric.nn import GATv2Conv
 from ..data import Panel
-from ..features import date_positions, make_windows
+from ..features import LSTM_FEATURES, date_positions, make_windows
 from ..losses import SharpeRatioLoss, rank_loss
 from ..layers import MaxSharpeLayer, MeanVarianceLayer
 from .neural import NeuralPreset, NeuralPortfolioModel
 
 # %% auto #0
-__all__ = ['return_windows', 'correlations', 'correlation_graph', 'sample_graphs', 'batch_graph', 'GATConfig',
+__all__ = ['GAT_FEATURES', 'return_windows', 'correlations', 'correlation_graph', 'sample_graphs', 'batch_graph', 'GATConfig',
            'GATPortfolioNetwork', 'GATPortfolioModel']
 
 # %% ../../nbs/14_models.gat.ipynb #5a41361a
@@ -148,13 +148,19 @@ def forward(self, inputs: tuple, mask: torch.Tensor):
     return w, (score, edge_index, edge_attr[:, 0], alpha.mean(-1))
 
 # %% ../../nbs/14_models.gat.ipynb #4ab0c6cc
+GAT_FEATURES = LSTM_FEATURES + ('ret_60d',)  # cpu-small's: the LSTM's and the 60-day return
+
 class GATPortfolioModel(NeuralPortfolioModel):
     "The ML-architecture spec's GATPortfolioOptimized as a PortfolioModel, trained on the Sharpe ratio."
     name = 'gat'
-    presets = {'cpu-small': NeuralPreset(dict(sequence_length=20, forecast_horizon=21),
-                                         dict(hidden_size=16, heads=2, dropout=0.1, top_k=5),
-                                         dict(epochs=5, batch_size=16, lr=2e-3, patience=2, lr_patience=1),
+    presets = {'cpu-small': NeuralPreset(dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
+                                         dict(hidden_size=16, heads=2, num_layers=1, dropout=0.1, top_k=5),
+                                         dict(epochs=20, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
                                          sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
+                                            dict(hidden_size=32, heads=4, num_layers=2, dropout=0.1, top_k=10),
+                                            dict(epochs=30, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
+                                            sample_stride=5, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(sequence_length=60, forecast_horizon=21), {},
                                         dict(epochs=100, batch_size=32, patience=10))}
     def __init__(self,

@@ -74,6 +74,7 @@ class StockLSTM(nn.Module):
 
 # %% ../../nbs/12_models.lstm.ipynb #f5c69573
 _small_train = dict(epochs=6, batch_size=32, lr=2e-3, patience=2, lr_patience=1)
+_research_train = dict(epochs=12, batch_size=32, lr=2e-3, patience=3, lr_patience=1)
 
 class LSTMModel(NeuralPortfolioModel):
     "The LSTM spec's network as a PortfolioModel, trained on the Sharpe ratio."
@@ -81,6 +82,9 @@ class LSTMModel(NeuralPortfolioModel):
     presets = {'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=21),
                                          dict(hidden_size=16, num_layers=1, attention_heads=2, dropout=0.1),
                                          _small_train, sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(dict(sequence_length=60, forecast_horizon=21),
+                                            dict(hidden_size=32, num_layers=1, attention_heads=4, dropout=0.1),
+                                            _research_train, sample_stride=5, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(sequence_length=60, forecast_horizon=21), {},
                                         dict(epochs=100, batch_size=32, patience=10))}
     def build_network(self, n_features):
@@ -103,8 +107,12 @@ def mean_rank_ic(net, batches) -> float:
 class StockLSTMModel(NeuralPortfolioModel):
     "The model-details spec's StockLSTM as a PortfolioModel: a next-day ranker, long the top k positive predictions."
     name = 'stock_lstm'
-    presets = {'cpu-small': NeuralPreset(dict(preset='ranker'), dict(hidden_size=32, num_layers=2, dropout=0.1),
+    presets = {'cpu-small': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
+                                         dict(hidden_size=32, num_layers=2, dropout=0.1),
                                          _small_train, sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
+                                            dict(hidden_size=64, num_layers=2, dropout=0.1),
+                                            _research_train, sample_stride=5, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(preset='ranker'), {}, dict(epochs=100, batch_size=32, patience=10))}
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of `presets`

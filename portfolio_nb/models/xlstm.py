@@ -9,7 +9,8 @@ import torch
 from fastcore.basics import patch_to
 from torch import nn
 import torch.nn.functional as F
-from ..losses import SharpeRatioLoss
+from ..features import LSTM_FEATURES
+from ..losses import SharpeRatioLoss, rank_loss
 from ..layers import MaxSharpeLayer, MeanVarianceLayer, volatility_floor_penalty
 from .neural import NeuralPreset, NeuralPortfolioModel
 
@@ -104,20 +105,26 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
     name = 'xlstm'
     presets = {'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=5),
                                          dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
-                                         dict(epochs=4, batch_size=16, lr=2e-3, patience=2, lr_patience=1),
+                                         dict(epochs=8, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
                                          sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(dict(sequence_length=60, forecast_horizon=5,
+                                                 feature_set=LSTM_FEATURES + ('ret_60d',)),
+                                            dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4, n_factors=3),
+                                            dict(epochs=10, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
+                                            sample_stride=10, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(sequence_length=250, forecast_horizon=5), {},
                                         dict(epochs=100, batch_size=32, patience=10))}
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of `presets`
                  risk_weight: float = 1.0,  # of the risk calibration term `risk_nll`
+                 rank_weight: float = 1.0,  # of the rank loss of mu against the realized horizon returns
                  mse_weight: float = 0.0,  # of the MSE of mu against the realized horizon returns
                  vol_floor: float = 0.10,  # the minimum annualized predicted volatility of the penalty
                  vol_floor_weight: float = 0.0,  # of the volatility floor penalty (0: off)
                  **kw):  # the arguments of `NeuralPortfolioModel`
         super().__init__(preset, **kw)
-        self.params |= dict(risk_weight=risk_weight, mse_weight=mse_weight, vol_floor=vol_floor,
-                            vol_floor_weight=vol_floor_weight)
+        self.params |= dict(risk_weight=risk_weight, rank_weight=rank_weight, mse_weight=mse_weight,
+                            vol_floor=vol_floor, vol_floor_weight=vol_floor_weight)
         self.diagnostics = {}
 
     def build_network(self, n_features):
@@ -137,12 +144,13 @@ def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, m
 # %% ../../nbs/13_models.xlstm.ipynb #e476f6f9
 @patch_to(XLSTMPortfolioModel)
 def loss(self, net, x, m, y):
-    "Negative realized Sharpe of the layer's weights, plus the risk calibration, mu MSE and volatility floor terms."
+    "Negative realized Sharpe of the layer's weights, plus the risk calibration, rank, mu MSE and volatility floor terms."
     w, (mu, factor, diag) = net(x, m)
     loss = SharpeRatioLoss()(w, y, m)
     p = self.params
     realized = torch.where(m, torch.nan_to_num(y).sum(-1), 0.0)
     if p['risk_weight']: loss = loss + p['risk_weight'] * risk_nll(factor, diag, realized, m)
+    if p['rank_weight']: loss = loss + p['rank_weight'] * rank_loss(mu, realized, m)
     if p['mse_weight']: loss = loss + p['mse_weight'] * ((mu - realized)[m] ** 2).mean()
     if p['vol_floor_weight']:
         penalty = volatility_floor_penalty(w, factor, diag, p['vol_floor'], periods=252 / self.embargo_days)
