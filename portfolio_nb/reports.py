@@ -43,7 +43,7 @@ def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
 
 # %% ../nbs/18_reports.ipynb #98f1053f
 def realized_volatility(net: pd.Series, decisions: pd.DatetimeIndex, periods: int = 252) -> pd.Series:
-    "Annualized volatility of the daily returns `net` over each holding period (a decision, exclusive, to the next), by decision."
+    "Annualized volatility of the daily returns `net` over each holding period (a decision, exclusive, to the next)."
     held_since = pd.Series(decisions, decisions).reindex(net.index).ffill().shift(1)
     return (net.groupby(held_since).std() * np.sqrt(periods)).rename('realized').rename_axis('date')
 
@@ -59,7 +59,8 @@ def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
     xy = circle_layout(sorted(set(e.source) | set(e.target)))
     for s, t, rho, a in e[['source', 'target', 'rho', 'attention']].itertuples(index=False):
         ax.plot(*zip(xy[s], xy[t]), color='tab:blue' if rho > 0 else 'tab:red', lw=0.5 + 6 * a, alpha=0.6)
-    for n, (x, y) in xy.items(): ax.text(x, y, n, fontsize=7, ha='center', va='center', bbox=dict(boxstyle='round', fc='w', lw=0.3))
+    for n, (x, y) in xy.items():
+        ax.text(x, y, n, fontsize=7, ha='center', va='center', bbox=dict(boxstyle='round', fc='w', lw=0.3))
     ax.axis('off'); ax.set_aspect('equal')
     return ax
 
@@ -93,7 +94,7 @@ def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
 # %% ../nbs/18_reports.ipynb #59b0f09c
 def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
                      delisting_return: float = 0.0) -> pd.DataFrame:
-    "Net Sharpe ratio, annual return and cost drag of the traded `weights` backtested on `panel` at each of `costs` bps."
+    "Net Sharpe ratio, annual return and cost drag of traded `weights` backtested on `panel` at each of `costs` bps."
     rows = {c: run_backtest(weights, panel, c, end, delisting_return).returns for c in costs}
     return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
                                  cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
@@ -106,7 +107,7 @@ def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22))
 
 # %% ../nbs/18_reports.ipynb #d5b8a4fd
 def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
-    "Mean `forward` return of each score quantile (1 lowest .. `q`) at each date of `scores`, and the top-minus-bottom spread."
+    "Mean `forward` return per score quantile (1 lowest .. `q`) at each date of `scores`, and top-minus-bottom spread."
     s, f = scores.align(forward, join='inner')
     s = s.where(f.notna())
     bucket = np.ceil(s.rank(axis=1, pct=True) * q).clip(1, q)
@@ -130,20 +131,23 @@ def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bp
         p, d = vs['p_value'], vs['sharpe_diff']
         call = ('no test possible' if not p == p else 'beats 1/N beyond chance' if p < level and d > 0
                 else 'trails 1/N beyond chance' if p < level else 'is not distinguishable from 1/N')
-        head = (f"**{model} {call}** ({span}): Sharpe ratio **{m['sharpe']:.2f}** against **{benchmark['sharpe']:.2f}** "
-                f"for 1/N, a difference of **{d:+.2f}** with p = **{p:.2f}** (Ledoit-Wolf 2008 HAC test, two-sided).")
+        head = (f"**{model} {call}** ({span}): Sharpe ratio **{m['sharpe']:.2f}** "
+                f"against **{benchmark['sharpe']:.2f}** for 1/N, a difference of **{d:+.2f}** with p = **{p:.2f}** "
+                f"(Ledoit-Wolf 2008 HAC test, two-sided).")
     ic = (f" Rank IC at the holding period {m['rank_ic_hold']:+.3f} (t = {m['rank_ic_hold_t_stat']:.1f})."
           if 'rank_ic_hold' in m else '')
     return (f"{head} PSR {m['psr']:.2f} (probability the true Sharpe ratio is above 0), DSR {m['dsr']:.2f} (deflated "
             f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
-            f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, max drawdown {m['max_drawdown']:.1%}.")
+            f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, "
+            f"max drawdown {m['max_drawdown']:.1%}.")
 
 # %% ../nbs/18_reports.ipynb #8990ce0e
 def permutation_importance(config: RunConfig, model_name: str, panel, fold, checkpoint, repeats: int = 3,
                            seed: int = 0) -> pd.Series:
     "Fall of the validation metric of `fold`'s network (at `checkpoint`) when each feature is shuffled, by feature."
     model = make_model(model_name, config.model_params(model_name, fold.index))
-    cube, X, mask, Y, ends, keep = model.training_samples(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
+    cube, X, mask, Y, ends, keep = model.training_samples(panel.until(fold.train_end),
+                                                          (fold.train_start, fold.last_sample_end))
     _, va = chronological_split(ends[keep], model.train_config.val_fraction, embargo=model.embargo_days)
     idx = torch.from_numpy(keep[va])
     X, mask, Y = tuple(t[idx] for t in X) if isinstance(X, tuple) else X[idx], mask[idx], Y[idx]
@@ -156,7 +160,8 @@ def permutation_importance(config: RunConfig, model_name: str, panel, fold, chec
         w = windows.clone(); w[b, n, :, f] = windows[b, n, :, f][torch.from_numpy(rng.permutation(len(b)))]
         return (w, *X[1:]) if isinstance(X, tuple) else w
     base = score(X)
-    drop = pd.Series({name: base - np.mean([score(shuffled(f)) for _ in range(repeats)]) for f, name in enumerate(cube.names)})
+    drop = pd.Series({name: base - np.mean([score(shuffled(f)) for _ in range(repeats)])
+                      for f, name in enumerate(cube.names)})
     drop.attrs['baseline'] = base
     return drop.rename(fold.index).rename_axis('feature')
 
@@ -174,8 +179,10 @@ def ipc_kernel_manager(folder):
 def notebook_to_html(src, dest):
     "Write the executed notebook `src` as HTML without code cells to `dest`."
     from nbconvert import HTMLExporter
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_filename(str(src))
-    body = re.sub(r'<script src="https?://[^"]*">\s*</script>', '', body)  # offline: no require.js or MathJax from a CDN
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_filename(str(src))
+    # offline: no require.js or MathJax from a CDN
+    body = re.sub(r'<script src="https?://[^"]*">\s*</script>', '', body)
     Path(dest).write_text(body, encoding='utf-8')
 
 class ReportError(RuntimeError):
@@ -183,7 +190,7 @@ class ReportError(RuntimeError):
 
 # %% ../nbs/18_reports.ipynb #f5ea7851
 def render_template(template, params: dict, run_dir, name: str) -> Path:
-    "Execute `template` with `params` (and `out_dir`) into `run_dir/name/` (report.ipynb, report.html and what it writes)."
+    "Execute `template` with `params` (and `out_dir`) into `run_dir/name/` (report.ipynb, report.html, what it writes)."
     import papermill as pm
     with atomic_folder(Path(run_dir)/name) as tmp:
         try:
@@ -197,12 +204,14 @@ def render_template(template, params: dict, run_dir, name: str) -> Path:
             if (tmp/'report.ipynb').exists():
                 failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{name}.ipynb')
                 kept = f" (executed notebook: {failed/f'{name}.ipynb'})"
-            raise ReportError(f"{name}: {getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}{kept}") from None
+            raise ReportError(f"{name}: {getattr(e, 'ename', type(e).__name__)}: "
+                              f"{getattr(e, 'evalue', e)}{kept}") from None
     return Path(run_dir)/name
 
 def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
-    "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb, report.html, parquet and metrics)."
-    params = dict(config_path=str(Path(config_path).resolve()), model=model, state_dir=str(Path(run_dir)/'.state'/model))
+    "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb and .html, parquet, metrics)."
+    params = dict(config_path=str(Path(config_path).resolve()), model=model,
+                  state_dir=str(Path(run_dir)/'.state'/model))
     return render_template(template, params, run_dir, model)
 
 # %% ../nbs/18_reports.ipynb #bc479c74
@@ -226,7 +235,8 @@ def summary_table(run_dir, models) -> tuple[pd.DataFrame, pd.DataFrame]:
     net = pd.DataFrame({m: pd.read_parquet(run_dir/m/'portfolio_returns.parquet').net for m in models})
     docs = {m: json.loads((run_dir/m/'metrics.json').read_text()) for m in models}
     vs = lambda d, k: d.get('vs_equal_weight', {}).get(k, np.nan)
-    table = pd.DataFrame({m: d['metrics'] | {'sharpe_diff_vs_1n': vs(d, 'sharpe_diff'), 'p_value_vs_1n': vs(d, 'p_value')}
+    table = pd.DataFrame({m: d['metrics'] | {'sharpe_diff_vs_1n': vs(d, 'sharpe_diff'),
+                                             'p_value_vs_1n': vs(d, 'p_value')}
                           for m, d in docs.items()}).T.astype(float)
     table = table[[c for c in SUMMARY_FIRST if c in table] + [c for c in table if c not in SUMMARY_FIRST]]
     return table.sort_values('sharpe', ascending=False).rename_axis('model'), net
@@ -249,13 +259,14 @@ document.querySelectorAll('table.sortable th').forEach((th, i) => th.addEventLis
 </script>"""
 
 def sortable_table(table: pd.DataFrame, benchmark: str = 'equal_weight', link: str | None = '{}/report.html') -> str:
-    "`table` (models x numbers) as an HTML table sortable by any column, `benchmark`'s row marked, names linked by `link`."
+    "`table` (models x numbers) as HTML sortable by any column, `benchmark`'s row marked, names linked by `link`."
     fmt = lambda c, v: '' if pd.isna(v) else f'{v:.1%}' if c in PERCENT_COLUMNS else f'{v:.3f}'
     head = ''.join(f'<th title="click to sort">{c}</th>' for c in [table.index.name or ''] + list(table.columns))
     def row(name, values):
         label = f'<a href="{link.format(name)}">{name}</a>' if link else name
         mark = (' class="benchmark"', ' <b>(1/N)</b>') if name == benchmark else ('', '')
-        cells = ''.join(f'<td data-v="{"" if pd.isna(v) else repr(float(v))}">{fmt(c, v)}</td>' for c, v in values.items())
+        cells = ''.join(f'<td data-v="{"" if pd.isna(v) else repr(float(v))}">{fmt(c, v)}</td>'
+                        for c, v in values.items())
         return f'<tr{mark[0]}><td data-v="">{label}{mark[1]}</td>{cells}</tr>'
     body = ''.join(row(n, r) for n, r in table.iterrows())
     return f'<table class="sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -272,7 +283,8 @@ def plot_excess_wealth(excess: pd.DataFrame, ax=None):
     colors, last = plt.cm.tab10.colors, excess.ffill().iloc[-1]
     gap = 0.045 * (excess.max().max() - excess.min().min())  # labels at least this far apart, in the order of the lines
     order = last.sort_values().index
-    spot = pd.Series(np.maximum.accumulate(last[order].to_numpy() - gap * np.arange(len(order))) + gap * np.arange(len(order)), order)
+    offsets = gap * np.arange(len(order))
+    spot = pd.Series(np.maximum.accumulate(last[order].to_numpy() - offsets) + offsets, order)
     for i, (m, s) in enumerate(excess.items()):
         ax.plot(s.index, s, lw=1.2, color=colors[i % 10])
         ax.annotate(f' {m} {last[m]:+.0%}', (s.index[-1], spot[m]), color=colors[i % 10], fontsize=8, va='center')
@@ -299,7 +311,8 @@ SUMMARY_STYLE = """<style>
 body {font-family: sans-serif; max-width: 1250px; margin: 1em auto; padding: 0 1em; color: #222}
 .scroll {overflow-x: auto} table.sortable {border-collapse: collapse; font-size: 13px}
 table.sortable th {cursor: pointer; background: #eee; padding: 4px 6px; position: sticky; top: 0; white-space: nowrap}
-table.sortable th[data-order=asc]::after {content: ' \\25B2'} table.sortable th[data-order=desc]::after {content: ' \\25BC'}
+table.sortable th[data-order=asc]::after {content: ' \\25B2'}
+table.sortable th[data-order=desc]::after {content: ' \\25BC'}
 table.sortable td {padding: 3px 6px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap}
 table.sortable td:first-child {text-align: left} tr.benchmark {background: #fff3c4} img {max-width: 100%}
 </style>"""
@@ -325,7 +338,8 @@ def render_summary(run_dir, config: RunConfig) -> Path:
             f"1/N and its two-sided p-value. DSR deflates each Sharpe ratio for the {len(config.models)} models of the "
             f"config (Bailey &amp; Lopez de Prado; trials as skill-less noise of the same length). Each name links to "
             f"its report; the same numbers are in <a href='summary.csv'>summary.csv</a>.</p>"
-            + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>" if stale else '')
+            + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>"
+               if stale else '')
             + f"<div class='scroll'>{sortable_table(table)}</div><h2>Against 1/N</h2>{excess}"
             f"<h2>Drawdowns</h2>{_png(plot_drawdowns(net[table.index]), 'drawdowns')}{SORT_SCRIPT}</body></html>")
     with atomic_file(run_dir/'summary.html') as tmp: tmp.write_text(html, encoding='utf-8')
@@ -333,7 +347,7 @@ def render_summary(run_dir, config: RunConfig) -> Path:
 
 # %% ../nbs/18_reports.ipynb #fd44e22e
 def render_reports(config_path, models: list, run_dir, workers: int = 1, progress: bool = True):
-    "Render the report of each of `models` from its finished folds, `workers` at a time; the first failure stops the rest."
+    "Render the report of each of `models` from its finished folds, `workers` at a time; a failure stops the rest."
     def render(m):
         t = time.perf_counter(); render_report(config_path, m, run_dir); return m, time.perf_counter() - t
     with ThreadPoolExecutor(max(1, workers)) as pool:
@@ -346,12 +360,14 @@ def render_reports(config_path, models: list, run_dir, workers: int = 1, progres
             for f in futures: f.cancel()
             raise
 
-def run_reports(config_path, models=None, out='reports', executor=None, workers: int = 1, progress: bool = True) -> Path:
+def run_reports(config_path, models=None, out='reports', executor=None, workers: int = 1,
+                progress: bool = True) -> Path:
     "Fit (with `executor`) and render each model of the config at `config_path` (or `models`), then the summary."
     config = RunConfig.from_yaml(config_path)
     models = list(config.models) if models is None else models
     unknown = [m for m in models if m not in config.models]
-    if unknown: raise ConfigError(f"--models names {unknown}, which the config does not define (it has {list(config.models)})")
+    if unknown:
+        raise ConfigError(f"--models names {unknown}, which the config does not define (it has {list(config.models)})")
     panel = config.load_panel()
     config.check_against(panel)
     run_dir = Path(out)/config.name
@@ -366,9 +382,10 @@ def run_sweep_report(sweep_path, out='reports', executor=None, progress: bool = 
     "Run (or resume) the sweep at `sweep_path` with `executor`, then render its report; return the report's folder."
     sweep = SweepConfig.from_yaml(sweep_path)
     res = sweep.run(out, executor, progress)
-    if progress: tqdm.write(f"{sweep.name}: {res.n_trials} trials ({res.fitted} folds fitted now, the rest from the store)")
-    return render_template(SWEEP_TEMPLATE, dict(sweep_path=str(Path(sweep_path).resolve()), out=str(Path(out).resolve())),
-                           Path(out)/sweep.name, 'report')
+    if progress:
+        tqdm.write(f"{sweep.name}: {res.n_trials} trials ({res.fitted} folds fitted now, the rest from the store)")
+    params = dict(sweep_path=str(Path(sweep_path).resolve()), out=str(Path(out).resolve()))
+    return render_template(SWEEP_TEMPLATE, params, Path(out)/sweep.name, 'report')
 
 # %% ../nbs/18_reports.ipynb #bd08984d
 def main(argv=None) -> int:
@@ -382,10 +399,13 @@ def main(argv=None) -> int:
     sweep.add_argument('config', help='YAML sweep config')
     for p in (run, sweep):
         p.add_argument('--out', default='reports', help='folder of the rendered runs (default: reports)')
-        p.add_argument('--workers', type=int, default=1, help='local processes that fit folds, and reports rendered at once (default: 1)')
+        p.add_argument('--workers', type=int, default=1,
+                       help='local processes that fit folds, and reports rendered at once (default: 1)')
         p.add_argument('--address', help="fit folds on the Ray cluster at this address ('auto': $RAY_ADDRESS)")
-        p.add_argument('--gpus-per-task', type=float, default=0.0, help='GPUs (a fraction shares one) each Ray task asks for')
-        p.add_argument('--threads-per-task', type=int, default=1, help='torch threads of each fold fit, however it runs (default: 1)')
+        p.add_argument('--gpus-per-task', type=float, default=0.0,
+                       help='GPUs (a fraction shares one) each Ray task asks for')
+        p.add_argument('--threads-per-task', type=int, default=1,
+                       help='torch threads of each fold fit, however it runs (default: 1)')
     data = sub.add_parser('sample-data', help='build the embedded datasets from the prices shipped in skfolio')
     data.add_argument('--dest', default='data', help='parent folder (default: data)')
     a = ap.parse_args(argv)
@@ -396,9 +416,13 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         try: executor = make_executor(a.workers, a.address, a.gpus_per_task, a.threads_per_task)
         except ValueError as e: raise ConfigError(str(e)) from None
-        if a.command == 'sweep': print(f"sweep report: {run_sweep_report(a.config, a.out, executor)/'report.html'} ({time.perf_counter() - t:.0f} s)")
-        else: print(f"summary: {run_reports(a.config, a.models.split(',') if a.models else None, a.out, executor, a.workers)} "
-                    f"({time.perf_counter() - t:.0f} s)")
+        if a.command == 'sweep':
+            report = run_sweep_report(a.config, a.out, executor)/'report.html'
+            print(f"sweep report: {report} ({time.perf_counter() - t:.0f} s)")
+        else:
+            models = a.models.split(',') if a.models else None
+            print(f"summary: {run_reports(a.config, models, a.out, executor, a.workers)} "
+                  f"({time.perf_counter() - t:.0f} s)")
         return 0
     except ConfigError as e:
         print(f"portfolio-nb: bad config: {e}", file=sys.stderr); return 2
