@@ -109,7 +109,8 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
                                          sample_stride=10, train_lookback_days=756),
                'cpu-research': NeuralPreset(dict(sequence_length=60, forecast_horizon=5,
                                                  feature_set=LSTM_FEATURES + ('ret_60d',)),
-                                            dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4, n_factors=3),
+                                            dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4,
+                                                 n_factors=3),
                                             dict(epochs=10, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
                                             sample_stride=10, train_lookback_days=756),
                'gpu-12gb': NeuralPreset(dict(sequence_length=250, forecast_horizon=5), {},
@@ -144,7 +145,7 @@ def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, m
 # %% ../../nbs/13_models.xlstm.ipynb #e476f6f9
 @patch_to(XLSTMPortfolioModel)
 def loss(self, net, x, m, y):
-    "Negative realized Sharpe of the layer's weights, plus the risk calibration, rank, mu MSE and volatility floor terms."
+    "Negative realized Sharpe of the layer's weights plus risk calibration, rank, mu MSE and volatility floor terms."
     w, (mu, factor, diag) = net(x, m)
     loss = SharpeRatioLoss()(w, y, m)
     p = self.params
