@@ -14,20 +14,17 @@ from .data import SAMPLE_DATASETS, atomic_file, atomic_folder, build_sample_data
 from .walkforward import ConfigError, FoldError, RunConfig
 from .parallel import fit_run, make_executor
 from .sweeps import SweepConfig
-import torch
 from .backtest import run_backtest
-from .models.base import make_model
-from .training import batches, chronological_split, load_checkpoint
 from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, information_coefficient,
-                                  sharpe_difference, sharpe_ratio)
+                                  sharpe_ratio)
 
 # %% auto #0
 __all__ = ['TEMPLATE', 'SUMMARY_FIRST', 'PERCENT_COLUMNS', 'SORT_SCRIPT', 'SUMMARY_STYLE', 'SWEEP_TEMPLATE', 'plot_weights',
            'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns', 'monthly_table', 'drawdown_table',
-           'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict',
-           'permutation_importance', 'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'render_template',
-           'render_report', 'current_reports', 'summary_table', 'sortable_table', 'excess_wealth', 'plot_excess_wealth',
-           'plot_drawdowns', 'render_summary', 'render_reports', 'run_reports', 'run_sweep_report', 'main']
+           'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict', 'ipc_kernel_manager',
+           'notebook_to_html', 'ReportError', 'render_template', 'render_report', 'current_reports', 'summary_table',
+           'sortable_table', 'excess_wealth', 'plot_excess_wealth', 'plot_drawdowns', 'render_summary',
+           'render_reports', 'run_reports', 'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -140,30 +137,6 @@ def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bp
             f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
             f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, "
             f"max drawdown {m['max_drawdown']:.1%}.")
-
-# %% ../nbs/18_reports.ipynb #8990ce0e
-def permutation_importance(config: RunConfig, model_name: str, panel, fold, checkpoint, repeats: int = 3,
-                           seed: int = 0) -> pd.Series:
-    "Fall of the validation metric of `fold`'s network (at `checkpoint`) when each feature is shuffled, by feature."
-    model = make_model(model_name, config.model_params(model_name, fold.index))
-    cube, X, mask, Y, ends, keep = model.training_samples(panel.until(fold.train_end),
-                                                          (fold.train_start, fold.last_sample_end))
-    _, va = chronological_split(ends[keep], model.train_config.val_fraction, embargo=model.embargo_days)
-    idx = torch.from_numpy(keep[va])
-    X, mask, Y = tuple(t[idx] for t in X) if isinstance(X, tuple) else X[idx], mask[idx], Y[idx]
-    net = model.build_network(len(cube.names))
-    net.load_state_dict(load_checkpoint(checkpoint)['model']); net.eval()
-    def score(x):
-        with torch.no_grad(): return float(model.metric(net, batches(x, mask, Y, np.arange(len(Y)), 256, 'cpu')))
-    windows, rng, (b, n) = X[0] if isinstance(X, tuple) else X, np.random.default_rng(seed), mask.nonzero(as_tuple=True)
-    def shuffled(f):
-        w = windows.clone(); w[b, n, :, f] = windows[b, n, :, f][torch.from_numpy(rng.permutation(len(b)))]
-        return (w, *X[1:]) if isinstance(X, tuple) else w
-    base = score(X)
-    drop = pd.Series({name: base - np.mean([score(shuffled(f)) for _ in range(repeats)])
-                      for f, name in enumerate(cube.names)})
-    drop.attrs['baseline'] = base
-    return drop.rename(fold.index).rename_axis('feature')
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))

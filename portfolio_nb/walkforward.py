@@ -202,7 +202,7 @@ def fold_key(model: str, params: dict, fold: Fold, panel: Panel) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 # %% ../nbs/15_walkforward.ipynb #05dae095
-RECORDS = ('scores', 'diagnostics', 'edges')
+RECORDS = ('scores', 'diagnostics', 'edges', 'importance')
 
 @dataclass
 class FoldResult:
@@ -332,6 +332,7 @@ class WalkForwardResult:
     scores: pd.DataFrame | None = None
     diagnostics: pd.DataFrame | None = None
     edges: pd.DataFrame | None = None
+    importance: pd.DataFrame | None = None
 
 def simulate(config: RunConfig, targets: pd.DataFrame, panel: Panel) -> tuple[BacktestResult, pd.DataFrame]:
     "Stage two: constrain the raw `targets` (decisions x tickers) against the drifted weights and backtest them."

@@ -123,7 +123,24 @@ def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
     self.fit_info = dict(n_train=len(tr), n_val=len(va), features=cube.names, best_epoch=self.trainer.best_epoch,
                          fit_seconds=round(time.perf_counter() - t, 2), history=self.trainer.history)
     if hasattr(self.trainer, 'memory_plan'): self.fit_info['memory'] = asdict(self.trainer.memory_plan)
+    va = torch.from_numpy(keep[va])
+    self.importance = {pd.Timestamp(fit_period[1]): self.permutation_importance(
+        tuple(x[va] for x in X) if isinstance(X, tuple) else X[va], mask[va], Y[va], cube.names)}
     return self
+
+# %% ../../nbs/11_models.neural.ipynb #5f9e60fd
+@patch_to(NeuralPortfolioModel)
+def permutation_importance(self, X, mask: torch.Tensor, Y: torch.Tensor, names: list, seed: int = 0) -> pd.Series:
+    "Fall of the fitted network's validation metric on samples (`X`, `mask`, `Y`) when each feature is shuffled."
+    windows, (b, n) = X[0] if isinstance(X, tuple) else X, mask.nonzero(as_tuple=True)
+    rng, samples = np.random.default_rng(seed), np.arange(len(Y))
+    def shuffled(f):
+        w = windows.clone(); w[b, n, :, f] = windows[b, n, :, f][torch.from_numpy(rng.permutation(len(b)))]
+        return (w, *X[1:]) if isinstance(X, tuple) else w
+    base = self.trainer.evaluate(X, mask, Y, samples)
+    drop = pd.Series({name: base - self.trainer.evaluate(shuffled(f), mask, Y, samples) for f, name in enumerate(names)})
+    drop.attrs['baseline'] = base
+    return drop.rename_axis('feature')
 
 # %% ../../nbs/11_models.neural.ipynb #8bf7d9db
 @patch_to(NeuralPortfolioModel)
