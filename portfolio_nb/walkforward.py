@@ -366,7 +366,7 @@ def model_tasks(config: RunConfig, model_name: str, panel: Panel) -> list[FoldTa
 def fit_folds(tasks: list, panel: Panel, stores: dict, executor=None, progress: bool = True) -> dict:
     "Run the `tasks` missing from `stores[task.model]`, storing each result as it arrives; every result by key."
     done = {t.key: r for t in tasks if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
-    todo = [t for t in tasks if t.key not in done]
+    todo = sorted((t for t in tasks if t.key not in done), key=lambda t: t.fold.train_start - t.fold.last_sample_end)
     bar = tqdm(total=len(todo), desc='fitting folds', disable=not progress or not todo)
     for task, result, checkpoint in (executor or SerialExecutor()).run(todo, panel):
         if task.model in stores: stores[task.model].save(task.key, result, checkpoint)

@@ -71,9 +71,11 @@ def test_failing_model_leaves_earlier_reports_intact(tmp_path, data, cli):
     assert not [p for p in run.iterdir() if p.name.startswith('.inverse_volatility')]
 
 def test_a_fold_that_fails_names_itself(tmp_path, data, cli):
-    path = write_config(tmp_path, data, models=dict(lstm=dict(preset='cpu-small', features=dict(sequence_length=5000))))
+    # a training sample every 100,000 days is one sample: too few to split; the longest fold fits (and fails) first
+    path = write_config(tmp_path, data, models=dict(lstm=dict(preset='cpu-small', sample_stride=100_000)))
     r = cli('run', str(path), '--out', str(tmp_path/'reports'), cwd=tmp_path)
-    assert r.returncode == 1 and 'portfolio-nb: fitting failed: lstm fold 0 (trained to 2019-01-30' in r.stderr
+    assert r.returncode == 1 and 'portfolio-nb: fitting failed: lstm fold 1 (trained to 2020-01-30' in r.stderr
+    assert 'ValueError: lstm: 1 training samples between' in r.stderr
     assert not (tmp_path/'reports'/'e2e'/'lstm').exists()
 
 def test_workers_give_the_serial_weights(tmp_path, data, cli):
