@@ -37,23 +37,26 @@ def run(self, tasks: list, panel: Panel):
     "Yield (task, result, checkpoint) for each of `tasks`, as each finishes."
     todo, busy, deaths = list(tasks), {}, 0
     idle = [self._start(panel) for _ in range(min(self.workers, len(todo)))]
+    def feed():
+        while todo and idle: proc, conn = idle.pop(); conn.send(todo[0]); busy[conn] = (proc, todo.pop(0))
     try:
-        while todo or busy:
-            while todo and idle:
-                proc, conn = idle.pop(); conn.send(todo[0]); busy[conn] = (proc, todo.pop(0))
-            ready = wait(list(busy) + [proc.sentinel for proc, _ in busy.values()])
+        feed()
+        while busy:
+            ready, finished = wait(list(busy) + [proc.sentinel for proc, _ in busy.values()]), []
             for conn in [c for c in busy if c in ready or busy[c][0].sentinel in ready]:
                 proc, task = busy.pop(conn)
                 try: kind, out = conn.recv()
                 except EOFError: kind = 'died'
                 if kind == 'failed': raise out
-                if kind == 'done': idle.append((proc, conn)); yield out
+                if kind == 'done': idle.append((proc, conn)); finished.append(out)
                 else:  # the process died holding `task`
                     deaths += 1
                     if deaths > self.retries:
                         raise RuntimeError(f"local workers died {deaths} times; the last one held {task.model} "
                                            f"fold {task.fold.index}")
                     todo.insert(0, task); idle.append(self._start(panel))
+            feed()  # the workers have their next tasks before the caller stores the finished ones
+            yield from finished
     finally:  # idle workers stop cleanly; busy ones (after an error) are stopped
         for proc, conn in idle:
             conn.send(None); proc.join(10)

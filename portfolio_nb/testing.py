@@ -12,7 +12,7 @@ from .data import Panel, panel_from_frames
 
 # %% auto #0
 __all__ = ['synthetic_panel', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead', 'fit_and_decide',
-           'layer_problems', 'SmallNetwork', 'DiesOnce']
+           'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits']
 
 # %% ../nbs/01_testing.ipynb #ee62c7ff
 def synthetic_panel(
@@ -164,3 +164,11 @@ class DiesOnce:
         names = panel.eligible(date, self.min_history_days)
         return pd.Series(1 / len(names), names)
     def get_model_info(self) -> dict: return {'name': self.name}
+
+# %% ../nbs/01_testing.ipynb #1b367d4e
+class MarksFits(DiesOnce):
+    "Equal weights over the eligible names; each fit leaves a file named by its fit period's end in the folder `marker`."
+    name = 'marks_fits'
+    def fit(self, panel: Panel, fit_period) -> MarksFits:
+        (Path(self.marker)/str(pd.Timestamp(fit_period[1]).date())).touch()
+        return self
