@@ -123,9 +123,9 @@ def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
     self.fit_info = dict(n_train=len(tr), n_val=len(va), features=cube.names, best_epoch=self.trainer.best_epoch,
                          fit_seconds=round(time.perf_counter() - t, 2), history=self.trainer.history)
     if hasattr(self.trainer, 'memory_plan'): self.fit_info['memory'] = asdict(self.trainer.memory_plan)
-    va = torch.from_numpy(keep[va])
+    val = torch.from_numpy(keep[va])  # the validation samples, for the importance
     self.importance = {pd.Timestamp(fit_period[1]): self.permutation_importance(
-        tuple(x[va] for x in X) if isinstance(X, tuple) else X[va], mask[va], Y[va], cube.names)}
+        tuple(x[val] for x in X) if isinstance(X, tuple) else X[val], mask[val], Y[val], cube.names)}
     return self
 
 # %% ../../nbs/11_models.neural.ipynb #5f9e60fd
