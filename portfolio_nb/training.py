@@ -15,7 +15,7 @@ from .memory import GPUMemoryManager, MemoryPlan, resolve_device, resolve_precis
 
 # %% auto #0
 __all__ = ['chronological_split', 'TrainConfig', 'seed_everything', 'save_checkpoint', 'load_checkpoint', 'Trainer', 'to_device',
-           'batches']
+           'take_samples', 'batches']
 
 # %% ../nbs/09_training.ipynb #ac625c23
 def chronological_split(ends: np.ndarray, val_fraction: float = 0.2, embargo: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -112,6 +112,10 @@ def to_device(X, device):
     if isinstance(X, tuple): return tuple(t.to(device, non_blocking=True) for t in X)
     return X.to(device, non_blocking=True)
 
+def take_samples(X, idx: torch.Tensor):
+    "Samples `idx` of inputs `X`, a tensor or a tuple of tensors."
+    return tuple(t[idx] for t in X) if isinstance(X, tuple) else X[idx]
+
 # %% ../nbs/09_training.ipynb #45604ea7
 def batches(
     X,  # inputs [S, ...]: a tensor, or a tuple of tensors
@@ -127,8 +131,7 @@ def batches(
     idx = rng.permutation(idx) if shuffle else np.asarray(idx)
     for i in range(0, len(idx), batch_size):
         b = torch.from_numpy(idx[i:i + batch_size])
-        xb = tuple(t[b] for t in X) if isinstance(X, tuple) else X[b]
-        yield to_device(xb, device), mask[b].to(device), Y[b].to(device)
+        yield to_device(take_samples(X, b), device), mask[b].to(device), Y[b].to(device)
 
 # %% ../nbs/09_training.ipynb #706562e3
 @patch_to(Trainer)

@@ -11,7 +11,7 @@ from fastcore.basics import patch_to
 from ..data import Panel
 from ..features import FeatureConfig, compute_features, make_windows, make_targets
 from ..losses import portfolio_returns, pooled_sharpe
-from ..training import TrainConfig, Trainer, chronological_split, seed_everything, to_device
+from ..training import TrainConfig, Trainer, chronological_split, seed_everything, take_samples, to_device
 from .base import PortfolioModel
 
 # %% auto #0
@@ -125,7 +125,7 @@ def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
     if hasattr(self.trainer, 'memory_plan'): self.fit_info['memory'] = asdict(self.trainer.memory_plan)
     val = torch.from_numpy(keep[va])  # the validation samples, for the importance
     self.importance = {pd.Timestamp(fit_period[1]): self.permutation_importance(
-        tuple(x[val] for x in X) if isinstance(X, tuple) else X[val], mask[val], Y[val], cube.names)}
+        take_samples(X, val), mask[val], Y[val], cube.names)}
     return self
 
 # %% ../../nbs/11_models.neural.ipynb #5f9e60fd
