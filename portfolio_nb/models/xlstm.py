@@ -107,7 +107,7 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
                                          dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
                                          dict(epochs=8, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
                                          sample_stride=10, train_lookback_days=756),
-               'cpu-research': NeuralPreset(dict(sequence_length=60, forecast_horizon=5,
+               'cpu-research': NeuralPreset(dict(sequence_length=30, forecast_horizon=5,
                                                  feature_set=LSTM_FEATURES + ('ret_60d',)),
                                             dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4,
                                                  n_factors=3),
