@@ -14,9 +14,9 @@ import numpy as np, pandas as pd
 from fastcore.basics import patch_to
 
 # %% auto #0
-__all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar', 'membership_matrix',
-           'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel', 'atomic_folder',
-           'atomic_file', 'panel_from_long', 'build_sample_dataset', 'shared_dataset']
+__all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'MAX_FILL_DAYS', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar',
+           'membership_matrix', 'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel',
+           'atomic_folder', 'atomic_file', 'panel_from_long', 'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
 PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
@@ -170,6 +170,12 @@ class Panel:
         return self.returns.notna().to_numpy().cumsum(0, dtype=np.int32)
 
     @cached_property
+    def last_seen(self) -> np.ndarray:
+        "Row of each ticker's last observed return up to and including each date, int32 [T, N] (-1 before its first)."
+        obs = self.returns.notna().to_numpy()
+        return np.maximum.accumulate(np.where(obs, np.arange(len(obs), dtype=np.int32)[:, None], np.int32(-1)), axis=0)
+
+    @cached_property
     def last_observed(self) -> np.ndarray:
         "Row of each ticker's last observed return, int [N] (-1 for a ticker without any)."
         obs = self.returns.notna().to_numpy()
@@ -184,10 +190,25 @@ def __repr__(self):
     return f"Panel({span} x {len(self.tickers)} tickers; {extra}; from {self.source})"
 
 # %% ../nbs/00_data.ipynb #2fc26a3d
+MAX_FILL_DAYS = 5  # a name without a return in this many trading days up to a date has stopped trading there
+
+@patch_to(Panel)
+def continues(self, rows) -> np.ndarray:
+    "Bool [len(rows), N]: a return within `MAX_FILL_DAYS` days up to each row, and no delisting dated on or before it."
+    rows = np.asarray(rows)
+    seen = self.last_seen[rows]
+    ok = (seen >= 0) & (rows[:, None] - seen <= MAX_FILL_DAYS)
+    if self.delistings is not None and len(self.delistings):
+        out = np.full(len(self.tickers), len(self.dates))
+        out[self.tickers.get_indexer(self.delistings.ticker)] = self.dates.searchsorted(self.delistings.date.to_numpy())
+        ok &= rows[:, None] < out
+    return ok
+
 @patch_to(Panel)
 def eligibility(self, min_history_days: int = 100) -> np.ndarray:
-    "Bool [T, N]: member on the date and at least `min_history_days` observed returns up to it."
-    return self.membership.to_numpy() & (self.history_counts >= min_history_days)
+    "Bool [T, N]: a member on the date, at least `min_history_days` observed returns up to it, its data going on."
+    rows = np.arange(len(self.dates))
+    return self.membership.to_numpy() & (self.history_counts >= min_history_days) & self.continues(rows)
 
 # %% ../nbs/00_data.ipynb #b52173f7
 @patch_to(Panel)
@@ -200,9 +221,9 @@ def row(self, date) -> int:
 # %% ../nbs/00_data.ipynb #cd380a05
 @patch_to(Panel)
 def eligible(self, date, min_history_days: int = 100) -> list[str]:
-    "Tickers eligible for a decision at `date`: members with at least `min_history_days` observed returns up to it."
+    "Tickers eligible for a decision at `date`: members with `min_history_days` returns up to it, their data going on."
     i = self.row(date)
-    ok = self.membership.to_numpy()[i] & (self.history_counts[i] >= min_history_days)
+    ok = self.membership.to_numpy()[i] & (self.history_counts[i] >= min_history_days) & self.continues([i])[0]
     return self.tickers[ok].tolist()
 
 # %% ../nbs/00_data.ipynb #b5a27bcf
@@ -391,7 +412,8 @@ def until(self, date) -> Panel:
     p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes,
               upto(self.delistings), upto(self.corrections))
     if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
-    if 'history_counts' in self.__dict__: p.__dict__['history_counts'] = self.history_counts[:i]
+    for k in ('history_counts', 'last_seen'):
+        if k in self.__dict__: p.__dict__[k] = self.__dict__[k][:i]
     p.__dict__['_root'] = self.root
     return p
 

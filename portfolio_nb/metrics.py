@@ -11,8 +11,8 @@ from scipy.stats import norm
 __all__ = ['IC_HORIZONS', 'daily_rate', 'annualized_return', 'annualized_volatility', 'sharpe_ratio', 'sortino_ratio', 'drawdown',
            'max_drawdown', 'calmar_ratio', 'hit_rate', 'rolling_sharpe', 'average_turnover', 'cost_drag',
            'forward_returns', 'holding_returns', 'information_coefficient', 'ic_summary', 'probabilistic_sharpe_ratio',
-           'expected_max_sharpe', 'deflated_sharpe_ratio', 'hac_covariance', 'sharpe_difference', 'performance_summary',
-           'ic_series', 'strategy_metrics']
+           'expected_max_sharpe', 'deflated_sharpe_ratio', 'parzen', 'ar1_bandwidth', 'hac_covariance',
+           'sharpe_difference', 'performance_summary', 'ic_series', 'strategy_metrics']
 
 # %% ../nbs/04_metrics.ipynb #887542cb
 def _returns(r) -> pd.Series:
@@ -181,26 +181,43 @@ def deflated_sharpe_ratio(r: pd.Series, n_trials: float, trial_sharpes_var: floa
     return probabilistic_sharpe_ratio(r, expected_max_sharpe(n_trials, v))
 
 # %% ../nbs/04_metrics.ipynb #f12416f0
+def parzen(x: np.ndarray) -> np.ndarray:
+    "The Parzen kernel at `x`: 1 - 6x² + 6|x|³ up to 1/2, 2(1 - |x|)³ up to 1, 0 beyond."
+    x = np.abs(x)
+    return np.where(x <= 0.5, 1 - 6 * x ** 2 + 6 * x ** 3, np.where(x <= 1, 2 * (1 - x) ** 3, 0.0))
+
+def ar1_bandwidth(y: np.ndarray) -> float:
+    "Andrews' AR(1) plug-in Parzen bandwidth 2.6614 (alpha T)^(1/5) of the columns of `y` [T, k], capped at T - 1."
+    T, x, lag = len(y), y[1:] - y[1:].mean(0), y[:-1] - y[:-1].mean(0)
+    rho = (x * lag).sum(0) / (lag ** 2).sum(0)  # least squares of y_t on (1, y_t-1), column by column
+    s4 = (((x - rho * lag) ** 2).sum(0) / (T - 1)) ** 2
+    alpha = (4 * rho ** 2 * s4 / (1 - rho) ** 8).sum() / (s4 / (1 - rho) ** 4).sum()
+    return float(min(2.6614 * (alpha * T) ** 0.2, T - 1))
+
 def hac_covariance(y: np.ndarray, bandwidth: float) -> np.ndarray:
-    "Long-run covariance [k, k] of the (demeaned) rows of `y` [T, k], with Parzen weights up to `bandwidth` lags."
+    "Long-run covariance [k, k] of the (demeaned) rows of `y` [T, k]: Parzen weights on the lags below `bandwidth`."
     T, S = len(y), y.T @ y / len(y)
-    for lag in range(1, min(int(bandwidth), T - 1) + 1):
-        x = lag / bandwidth
-        w = 1 - 6 * x ** 2 + 6 * x ** 3 if x <= 0.5 else 2 * (1 - x) ** 3
+    for lag in range(1, int(np.ceil(bandwidth))):
         G = y[lag:].T @ y[:-lag] / T
-        S = S + w * (G + G.T)
+        S = S + parzen(lag / bandwidth) * (G + G.T)
     return S
 
 # %% ../nbs/04_metrics.ipynb #3c3fb8eb
-def sharpe_difference(r: pd.Series, benchmark: pd.Series, periods: int = 252) -> dict:
-    "Annualized Sharpe ratio of `r` minus `benchmark`'s over their common days, with Ledoit-Wolf's HAC test of 0."
+def sharpe_difference(
+    r: pd.Series,  # daily returns of the strategy
+    benchmark: pd.Series,  # daily returns of the benchmark (the common days are used)
+    periods: int = 252,  # days in a year, to annualize the difference
+    bandwidth: str | float = 'ar1',  # 'ar1': Andrews' plug-in, as Ledoit and Wolf; or a fixed number of lags
+) -> dict:
+    "Annualized Sharpe ratio of `r` minus `benchmark`'s, with Ledoit and Wolf's (2008) HAC test that it is 0."
     x = pd.concat([_returns(r), _returns(benchmark)], axis=1, join='inner').to_numpy()
     T, mu, g = len(x), x.mean(0), (x ** 2).mean(0)
     var = g - mu ** 2
-    if T < 3 or (var <= 0).any(): return dict(sharpe_diff=np.nan, se=np.nan, z=np.nan, p_value=np.nan)
-    diff = mu[0] / np.sqrt(var[0]) - mu[1] / np.sqrt(var[1])
+    if T < 5 or (var <= 0).any(): return dict(sharpe_diff=np.nan, se=np.nan, z=np.nan, p_value=np.nan)
+    diff = mu[0] / x[:, 0].std(ddof=1) - mu[1] / x[:, 1].std(ddof=1)
     grad = np.array([g[0], -g[1], -mu[0] / 2, mu[1] / 2]) / np.tile(var, 2) ** 1.5
-    psi = hac_covariance(np.column_stack([x - mu, x ** 2 - g]), 2.6 * T ** 0.2)
+    y = np.column_stack([x - mu, x ** 2 - g])
+    psi = hac_covariance(y, ar1_bandwidth(y) if bandwidth == 'ar1' else float(bandwidth)) * T / (T - 4)
     se = float(np.sqrt(max(grad @ psi @ grad, 0.0) / T))
     z = diff / se if se > 0 else np.nan
     return dict(sharpe_diff=float(diff * np.sqrt(periods)), se=se * np.sqrt(periods), z=float(z),
@@ -227,8 +244,9 @@ def performance_summary(
 IC_HORIZONS = (1, 5, 21)
 
 def ic_series(scores: pd.DataFrame, returns: pd.DataFrame, end=None) -> pd.DataFrame:
-    "Per decision date: IC and rank IC against the holding-period return, and rank IC at each of `IC_HORIZONS` days."
-    hold = holding_returns(returns, scores.index, end)
+    "Per decision: IC and rank IC at the holding period and rank IC at `IC_HORIZONS` days, from returns up to `end`."
+    returns = returns.loc[:end]
+    hold = holding_returns(returns, scores.index)
     out = dict(ic_hold=information_coefficient(scores, hold),
                rank_ic_hold=information_coefficient(scores, hold, 'spearman'))
     for h in IC_HORIZONS:
