@@ -14,12 +14,13 @@ __all__ = ['rebalance_schedule', 'rebalances_per_month', 'Simulator', 'BacktestR
 
 # %% ../nbs/05_backtest.ipynb #0e40ed53
 def rebalance_schedule(dates: pd.DatetimeIndex, freq, start=None, end=None) -> pd.DatetimeIndex:
-    "Rebalance dates in `dates` from `start` to `end`: 'M' month ends, 'W' week ends, or every `freq` trading days."
-    inside = (dates >= pd.Timestamp(start or dates[0])) & (dates <= pd.Timestamp(end or dates[-1]))
+    "Rebalance dates from `start` to before the run's last day: 'M' month ends, 'W' week ends, or every `freq` days."
+    last = dates.searchsorted(pd.Timestamp(end if end is not None else dates[-1]), side='right') - 1
+    inside = (dates >= pd.Timestamp(start if start is not None else dates[0])) & (np.arange(len(dates)) < last)
     if isinstance(freq, str) and freq in ('M', 'W'):
         period = dates.to_period(freq)
-        last = np.append(period[1:] != period[:-1], False)
-        return dates[last & inside]
+        month_end = np.append(period[1:] != period[:-1], False)
+        return dates[month_end & inside]
     if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool) and freq >= 1: return dates[inside][::freq]
     raise ValueError(f"rebalance must be 'M', 'W' or a positive number of trading days, not {freq!r}")
 

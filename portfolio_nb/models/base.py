@@ -4,15 +4,15 @@
 
 # %% ../../nbs/06_models.base.ipynb #407c89cb
 from __future__ import annotations
-import importlib
+import functools, importlib
 import numpy as np, pandas as pd
 from fastcore.basics import patch_to
 from ..data import Panel
 
 # %% auto #0
 __all__ = ['MODELS', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage', 'TrailingWindowModel',
-           'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance', 'HRP', 'model_class',
-           'register_model', 'make_model']
+           'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance',
+           'distance_of_distances', 'HRP', 'model_class', 'register_model', 'make_model']
 
 # %% ../../nbs/06_models.base.ipynb #e432b17d
 class PortfolioModel:
@@ -48,13 +48,13 @@ def universe(self, date, panel: Panel) -> list[str]:
 
 # %% ../../nbs/06_models.base.ipynb #77bec6fc
 def window_start(panel: Panel, date, lookback: int) -> int:
-    "Row of the first day of the trailing `lookback`-day window up to `date`, no earlier than the panel's first data."
-    return max(panel.row(date) + 1 - lookback, int(panel.history_counts.any(1).argmax()))
+    "Row of the first day of the trailing `lookback`-day window up to `date` (negative where the panel is shorter)."
+    return panel.row(date) + 1 - lookback
 
 # %% ../../nbs/06_models.base.ipynb #311ba420
 def trailing_returns(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
-    "The last `lookback` daily returns up to `date` of `tickers`, missing days as 0."
-    return panel.returns.iloc[window_start(panel, date, lookback): panel.row(date) + 1][tickers].fillna(0.0)
+    "The last `lookback` daily returns up to `date` of `tickers` (fewer where the panel is shorter), missing days as 0."
+    return panel.returns.iloc[max(window_start(panel, date, lookback), 0): panel.row(date) + 1][tickers].fillna(0.0)
 
 # %% ../../nbs/06_models.base.ipynb #91a0bc88
 def window_coverage(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
@@ -62,8 +62,8 @@ def window_coverage(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
     i, s = panel.row(date), window_start(panel, date, lookback)
     counts = panel.history_counts[:, panel.tickers.get_indexer(tickers)]
     observed = counts[i] - (counts[s - 1] if s > 0 else 0)
-    index = pd.Index(tickers, name='ticker')
-    return pd.DataFrame({'listed': counts[s] > 0, 'coverage': observed / (i + 1 - s)}, index=index)
+    listed = counts[s] > 0 if s >= 0 else np.zeros(len(tickers), bool)  # a window before the panel covers nobody
+    return pd.DataFrame({'listed': listed, 'coverage': observed / lookback}, index=pd.Index(tickers, name='ticker'))
 
 # %% ../../nbs/06_models.base.ipynb #aeea442d
 class TrailingWindowModel(PortfolioModel):
@@ -80,9 +80,11 @@ class TrailingWindowModel(PortfolioModel):
         self.diagnostics[pd.Timestamp(date)] = {'left_out_short_history': int((~cov.listed).sum()),
                                                 'left_out_low_coverage': int((cov.listed & ~keep).sum())}
         if not keep.any():
-            start = panel.dates[window_start(panel, date, lookback)].date()
+            s = window_start(panel, date, lookback)
+            why = (f"the panel has {panel.row(date) + 1} days up to it" if s < 0 else
+                   f"listed by {panel.dates[s].date()}, returns on >= {floor:.0%} of its days")
             raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: none of the {len(cov)} eligible names has a "
-                             f"full {lookback}-day window (listed by {start}, returns on >= {floor:.0%} of its days)")
+                             f"full {lookback}-day window ({why})")
         return trailing_returns(panel, date, lookback, cov.index[keep].tolist())
 
 # %% ../../nbs/06_models.base.ipynb #46ed552f
@@ -151,23 +153,42 @@ class MeanVariance(SkfolioModel):
                         raise_on_failure=True)
 
 # %% ../../nbs/06_models.base.ipynb #25145c36
+@functools.cache
+def distance_of_distances() -> type:
+    "A skfolio distance estimator: the Euclidean distance between the columns of the Pearson distance (made on first use)."
+    from scipy.spatial.distance import pdist, squareform
+    from skfolio.distance import BaseDistance, PearsonDistance
+    class DistanceOfDistances(BaseDistance):
+        "López de Prado's (2016) step 2: the distance between the columns of sqrt((1 - rho) / 2)."
+        def __init__(self): pass
+        def fit(self, X, y=None):
+            pearson = PearsonDistance().fit(X)
+            self.codependence_, self.distance_ = pearson.codependence_, squareform(pdist(pearson.distance_))
+            return self
+    return DistanceOfDistances
+
 class HRP(SkfolioModel):
-    "Hierarchical risk parity (skfolio), as the seed's HRPModel: single linkage on correlation distance, 756 days."
+    "Hierarchical risk parity as López de Prado (2016), with skfolio: single linkage, 756 days, the tree's leaf order."
     name = 'hrp'
     def __init__(self,
                  lookback: int = 756,  # days in the trailing window
                  linkage: str = 'single',  # skfolio's `LinkageMethod` of the clustering
+                 distance_of_distances: bool = True,  # cluster on the distance between columns of d (the paper), or d
+                 optimal_ordering: bool = False,  # reorder the leaves by optimal leaf ordering (skfolio's default)
                  min_history_days: int = 100,  # returns a name needs to be eligible
                  min_coverage: float = 0.9):  # share of the window's days a name needs returns on
-        super().__init__(lookback, min_history_days, min_coverage, linkage=linkage)
+        super().__init__(lookback, min_history_days, min_coverage, linkage=linkage,
+                         distance_of_distances=distance_of_distances, optimal_ordering=optimal_ordering)
     def estimator(self):
         from skfolio.cluster import HierarchicalClustering, LinkageMethod
         from skfolio.distance import PearsonDistance
         from skfolio.optimization import HierarchicalRiskParity
         from skfolio.seriation import HierarchicalSeriation
         clustering = HierarchicalClustering(linkage_method=LinkageMethod(self.params['linkage']))
-        seriation = HierarchicalSeriation(hierarchical_clustering_estimator=clustering)
-        return HierarchicalRiskParity(distance_estimator=PearsonDistance(), seriation_estimator=seriation)
+        seriation = HierarchicalSeriation(hierarchical_clustering_estimator=clustering,
+                                          optimal_ordering=self.params['optimal_ordering'])
+        distance = distance_of_distances()() if self.params['distance_of_distances'] else PearsonDistance()
+        return HierarchicalRiskParity(distance_estimator=distance, seriation_estimator=seriation)
 
 # %% ../../nbs/06_models.base.ipynb #ba5956c9
 MODELS: dict[str, type | str] = {
