@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
-import dataclasses, functools, hashlib, json, shutil, tempfile, time
+import ast, dataclasses, functools, hashlib, inspect, json, shutil, tempfile, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +19,10 @@ from .models.base import MODELS, make_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['FIELD_CHECKS', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'Fold', 'make_folds', 'code_hash', 'fold_key',
-           'FoldResult', 'fit_fold', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError',
-           'run_task', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks',
-           'fit_folds', 'run_walkforward']
+__all__ = ['FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'Fold', 'make_folds',
+           'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold', 'FoldStore', 'FoldTask',
+           'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'serve_tasks', 'SerialExecutor',
+           'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -188,17 +188,42 @@ def make_folds(dates: pd.DatetimeIndex,  # the panel's trading days
     return folds
 
 # %% ../nbs/15_walkforward.ipynb #3c0079ed
+FIT_MODULES = ('data', 'constraints', 'walkforward', 'models.base')  # the fold logic every fit runs through
+
+def package_imports(module: str, root: Path) -> set[str]:
+    "The modules of the package at `root` (dotted, without the package's name) that the source of `module` imports."
+    path = root/(module.replace('.', '/') + '.py')
+    found, package = set(), module.split('.')[:-1]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - node.level + 1]
+            names = [node.module] if node.module else [a.name for a in node.names]
+            found |= {'.'.join(base + n.split('.')) for n in names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or '').startswith('portfolio_nb.'):
+            found.add(node.module.removeprefix('portfolio_nb.'))
+    return {m for m in found if (root/(m.replace('.', '/') + '.py')).exists()}
+
+def fit_sources(cls: type, root: Path | None = None) -> list[Path]:
+    "The source files a fit of `cls` runs: the fold logic, and the model's module with the package modules it imports."
+    root = Path(root or Path(portfolio_nb.__file__).parent)
+    todo, seen = [cls.__module__.removeprefix('portfolio_nb.')] if cls.__module__.startswith('portfolio_nb.') else [], set()
+    while todo:
+        if (m := todo.pop()) not in seen: seen.add(m); todo += package_imports(m, root)
+    return [root/(m.replace('.', '/') + '.py') for m in sorted(seen | set(FIT_MODULES))]
+
 @functools.cache
-def code_hash() -> str:
-    "A hash of the sources of the installed `portfolio_nb` package."
-    root = Path(portfolio_nb.__file__).parent
+def code_hash(cls: type, root: Path | None = None) -> str:
+    "A hash of the code that fits `cls`: `fit_sources`, and the class's own source where it lives outside the package."
     h = hashlib.sha256()
-    for f in sorted(root.rglob('*.py')): h.update(f.relative_to(root).as_posix().encode() + f.read_bytes())
+    for f in fit_sources(cls, root): h.update(f.name.encode() + f.read_bytes())
+    if not cls.__module__.startswith('portfolio_nb.'):
+        try: h.update(inspect.getsource(cls).encode())
+        except (OSError, TypeError): pass  # a class typed into an interpreter has no source to hash
     return h.hexdigest()[:16]
 
-def fold_key(model: str, params: dict, fold: Fold, panel: Panel) -> str:
-    "Key of a fitted fold: the data it can read, the code, the model, its parameters (with the seed) and its dates."
-    parts = [panel.fingerprint(fold.decisions[-1]), code_hash(), model, params, fold.log()]
+def fold_key(model: str, params: dict, fold: Fold, panel: Panel, cls: type) -> str:
+    "Key of a fitted fold: the data it can read, the code that fits `cls`, the model, its parameters and dates."
+    parts = [panel.fingerprint(fold.decisions[-1]), code_hash(cls), model, params, fold.log()]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 # %% ../nbs/15_walkforward.ipynb #05dae095
@@ -359,7 +384,7 @@ def model_folds(config: RunConfig, model_name: str, panel: Panel) -> list[Fold]:
 def model_tasks(config: RunConfig, model_name: str, panel: Panel) -> list[FoldTask]:
     "The stage-one tasks of every fold of `model_name` under `config`, with their keys."
     cls = model_class(model_name)
-    key = lambda f: fold_key(model_name, config.model_params(model_name, f.index), f, panel)
+    key = lambda f: fold_key(model_name, config.model_params(model_name, f.index), f, panel, cls)
     return [FoldTask(config, model_name, cls, f, key(f)) for f in model_folds(config, model_name, panel)]
 
 # %% ../nbs/15_walkforward.ipynb #4dc3c9eb
