@@ -23,8 +23,8 @@ __all__ = ['TEMPLATE', 'SUMMARY_FIRST', 'PERCENT_COLUMNS', 'SORT_SCRIPT', 'SUMMA
            'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns', 'monthly_table', 'drawdown_table',
            'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict', 'ipc_kernel_manager',
            'notebook_to_html', 'ReportError', 'render_template', 'render_report', 'current_reports', 'summary_table',
-           'sortable_table', 'excess_wealth', 'plot_excess_wealth', 'plot_drawdowns', 'render_summary',
-           'render_reports', 'run_reports', 'run_sweep_report', 'main']
+           'sharpe_variances', 'sortable_table', 'excess_wealth', 'plot_excess_wealth', 'plot_drawdowns',
+           'render_summary', 'render_reports', 'run_reports', 'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -97,8 +97,9 @@ def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=No
                                  cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
 
 # %% ../nbs/18_reports.ipynb #7ba4eabd
-def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22)) -> pd.Series:
-    "Mean rank IC of `scores` (dates x tickers) against the forward `returns` compounded over each of `horizons` days."
+def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22), end=None) -> pd.Series:
+    "Mean rank IC of `scores` against the forward `returns` (up to `end`) compounded over each of `horizons` days."
+    returns = returns.loc[:end]
     return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
                       for h in horizons}, name='rank_ic').rename_axis('horizon')
 
@@ -214,6 +215,13 @@ def summary_table(run_dir, models) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = table[[c for c in SUMMARY_FIRST if c in table] + [c for c in table if c not in SUMMARY_FIRST]]
     return table.sort_values('sharpe', ascending=False).rename_axis('model'), net
 
+# %% ../nbs/18_reports.ipynb #dfde4bf8
+def sharpe_variances(net: pd.DataFrame) -> dict:
+    "The variance of the daily Sharpe ratios of the columns of `net` that the DSR assumes, 1/(T - 1), and the observed."
+    sharpes = [sharpe_ratio(r, periods=1) for _, r in net.items()]
+    return dict(assumed=1 / (len(net.dropna(how='all')) - 1),
+                observed=float(np.var(sharpes, ddof=1)) if len(sharpes) > 1 else np.nan)
+
 # %% ../nbs/18_reports.ipynb #a942bf41
 PERCENT_COLUMNS = ('annual_return', 'annual_volatility', 'max_drawdown', 'cost_drag', 'hit_rate')
 
@@ -301,6 +309,11 @@ def render_summary(run_dir, config: RunConfig) -> Path:
     excess = (_png(plot_excess_wealth(excess_wealth(net[table.index])).figure, 'excess wealth against 1/N') if has_1n
               else '<p>1/N (equal_weight) is not among the rendered models: no excess wealth against it.</p>')
     beats = table.index[(table.sharpe_diff_vs_1n > 0) & (table.p_value_vs_1n < 0.05)].tolist()
+    v = sharpe_variances(net)
+    spread = ('' if len(models) < 2 else
+              f" It assumes a variance of the models' daily Sharpe ratios of 1/(T - 1) = {v['assumed']:.1e}; the "
+              f"{len(models)} models' observed variance is {v['observed']:.1e} (they share data, names and dates, so "
+              f"the assumed one deflates {'more' if v['observed'] < v['assumed'] else 'less'} than their spread would).")
     html = (f"<html><head><meta charset='utf-8'><title>{run_dir.name}: summary</title>{SUMMARY_STYLE}</head><body>"
             f"<h1>Run {run_dir.name}: {len(models)} models against 1/N</h1>"
             f"<p>Best net Sharpe ratio: <b>{best}</b> ({table.sharpe.iloc[0]:.2f}). "
@@ -309,8 +322,8 @@ def render_summary(run_dir, config: RunConfig) -> Path:
             f"<p>Net of costs, sorted by Sharpe ratio (click a header to sort); 1/N's row is marked. "
             f"<code>sharpe_diff_vs_1n</code> and <code>p_value_vs_1n</code>: the annualized Sharpe ratio difference to "
             f"1/N and its two-sided p-value. DSR deflates each Sharpe ratio for the {len(config.models)} models of the "
-            f"config (Bailey &amp; Lopez de Prado; trials as skill-less noise of the same length). Each name links to "
-            f"its report; the same numbers are in <a href='summary.csv'>summary.csv</a>.</p>"
+            f"config (Bailey &amp; Lopez de Prado; trials as skill-less noise of the same length).{spread} Each name "
+            f"links to its report; the same numbers are in <a href='summary.csv'>summary.csv</a>.</p>"
             + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>"
                if stale else '')
             + f"<div class='scroll'>{sortable_table(table)}</div><h2>Against 1/N</h2>{excess}"

@@ -13,7 +13,8 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
-from .metrics import sharpe_ratio, strategy_metrics
+from .metrics import sharpe_difference, sharpe_ratio, strategy_metrics
+from .models.base import make_model
 from .walkforward import (ConfigError, FoldStore, RunConfig, WalkForwardResult, fit_folds, model_tasks,
                                       read_yaml, run_walkforward)
 
@@ -91,6 +92,26 @@ def base_config(self) -> RunConfig:
     "The base run config."
     return RunConfig.from_yaml(self.base)
 
+# %% ../nbs/17_sweeps.ipynb #220c1012
+@patch_to(SweepConfig)
+def embargo(self, params: dict | None = None) -> int:
+    "The searched model's embargo in trading days (its forecast horizon), with `params` (a trial's) set."
+    config = self.trial_config(params or {}, self.selection)
+    return make_model(self.model, config.model_params(self.model)).embargo_days
+
+@patch_to(SweepConfig)
+def check_periods(self, panel, params: dict | None = None):
+    "Refuse periods outside the data, and an out-of-sample period that starts within the embargo of the selection."
+    for period in (self.selection, self.out_of_sample): self.trial_config({}, period).check_against(panel)
+    sel, oos = _period(self.selection, 'selection'), _period(self.out_of_sample, 'out_of_sample')
+    last, first = panel.row(sel.end), int(panel.dates.searchsorted(oos.start))
+    need = max(self.embargo(params), 1)
+    if first - last - 1 < need:
+        earliest = panel.dates[min(last + need + 1, len(panel.dates) - 1)].date()
+        _fail(f"out_of_sample starts {oos.start.date()}, {max(first - last - 1, 0)} trading days after the selection "
+              f"ends {sel.end.date()}: {self.model} needs {need} between them (its embargo); start it on {earliest} "
+              f"or later")
+
 # %% ../nbs/17_sweeps.ipynb #d0f9f6bf
 def distribution(spec, key: str = 'space'):
     "The Optuna distribution of a space entry: a list of choices, or a range {low, high[, log]} (ints if both are)."
@@ -149,13 +170,18 @@ def study(self, state_dir):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(str(Path(state_dir)/'optuna.journal')))
-    study = optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize',
-                                load_if_exists=True)
-    seed = self.seed + len(study.trials)  # a resumed sweep goes on with fresh draws, not the ones it started with
-    samplers = dict(grid=lambda: GridSearch(self.space, seed=seed), tpe=lambda: optuna.samplers.TPESampler(seed=seed),
-                    random=lambda: optuna.samplers.RandomSampler(seed=seed))
-    study.sampler = samplers[self.sampler]()
-    return study
+    return optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize',
+                               load_if_exists=True)
+
+@patch_to(SweepConfig)
+def ask(self, study, distributions: dict):
+    "A new trial, drawn by a sampler seeded with the sweep's seed plus the number of trials drawn before it."
+    drawn = sum(t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING) for t in study.trials)
+    seed = self.seed + drawn  # the draw depends on the trials before it, not on when the sweep was stopped
+    study.sampler = dict(grid=lambda: GridSearch(self.space, seed=self.seed),  # its seed orders the grid: kept
+                         tpe=lambda: optuna.samplers.TPESampler(seed=seed),
+                         random=lambda: optuna.samplers.RandomSampler(seed=seed))[self.sampler]()
+    return study.ask(distributions)
 
 @patch_to(SweepConfig)
 def study_name(self) -> str:
@@ -166,14 +192,14 @@ def study_name(self) -> str:
 # %% ../nbs/17_sweeps.ipynb #f7c83528
 @patch_to(SweepConfig)
 def run_trials(self, study, trials: list, panel, state_dir, executor=None, progress: bool = True):
-    "Fit, backtest and tell the study every trial of `trials` (Optuna trials of `study`); how many folds it fitted."
+    "Fit, backtest and tell the study every trial of `trials` (asked from `study`); how many folds it fitted."
     configs = [self.trial_config(t.params, self.selection) for t in trials]
     store = FoldStore(Path(state_dir)/self.model)
     tasks = [task for c in configs for task in model_tasks(c, self.model, panel)]
     missing = sum(not store.has(t.key) for t in tasks)
     try: fit_folds(tasks, panel, {self.model: store}, executor, progress)
     except Exception:
-        for t in trials: study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+        for t in trials: study.tell(t, state=TrialState.FAIL, skip_if_finished=True)
         raise
     for t, c in zip(trials, configs):
         res = self.walkforward(t.params, self.selection, panel, state_dir)
@@ -181,25 +207,28 @@ def run_trials(self, study, trials: list, panel, state_dir, executor=None, progr
              if k not in ('dsr', 'n_trials', 'trial_sharpes_var')}  # a trial alone is not deflated; the sweep is
         if self.metric not in m: _fail(f"metric {self.metric!r} is not one of {self.model}'s metrics: {sorted(m)}")
         res.backtest.returns[['net']].to_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet')
-        for k, v in m.items(): study._storage.set_trial_user_attr(t._trial_id, k, v)
-        study.tell(t.number, m[self.metric] if np.isfinite(m[self.metric]) else None,
-                   state=None if np.isfinite(m[self.metric]) else TrialState.FAIL)
+        for k, v in m.items(): t.set_user_attr(k, v)
+        ok = bool(np.isfinite(m[self.metric]))
+        study.tell(t, m[self.metric] if ok else None, state=None if ok else TrialState.FAIL)
     return missing
 
 # %% ../nbs/17_sweeps.ipynb #28f3b0ae
 @patch_to(SweepConfig)
 def run(self, out='reports', executor=None, progress: bool = True) -> SweepResult:
     "Run (or resume) the sweep with `executor`, state under `out/<name>/.state/`; re-run the best trial out of sample."
+    self.check()
     base, state = self.base_config(), Path(out)/self.name/'.state'
     panel = base.load_panel()
-    for period in (self.selection, self.out_of_sample): self.trial_config({}, period).check_against(panel)
-    study = self.study(state)
-    stale = [t for t in study.trials if t.state == TrialState.RUNNING]
-    fitted = self.run_trials(study, stale, panel, state, executor, progress) if stale else 0
-    dists = {k: distribution(v, k) for k, v in self.space.items()}
+    self.check_periods(panel)
+    study, dists = self.study(state), {k: distribution(v, k) for k, v in self.space.items()}
+    stale = [t for t in study.trials if t.state == TrialState.RUNNING]  # asked by a stopped run, never told
+    for t in stale:
+        study.tell(t.number, state=TrialState.FAIL)
+        study.enqueue_trial(t.params)  # asked again, as a batch of their own, with the parameters they were drawn with
+    fitted = self.run_trials(study, [self.ask(study, dists) for _ in stale], panel, state, executor, progress)
     done = lambda: sum(t.state == TrialState.COMPLETE for t in study.trials)
     while done() < self.budget():
-        batch = [study.ask(dists) for _ in range(min(getattr(executor, 'slots', 1), self.budget() - done()))]
+        batch = [self.ask(study, dists) for _ in range(min(getattr(executor, 'slots', 1), self.budget() - done()))]
         fitted += self.run_trials(study, batch, panel, state, executor, progress)
     return dataclasses.replace(self.result(study, panel, state, executor, progress), fitted=fitted)
 
@@ -212,6 +241,7 @@ def result(self, study, panel, state_dir, executor=None, progress: bool = True) 
     net = lambda t: pd.read_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet').net
     sharpes = [sharpe_ratio(net(t), periods=1) for t in complete]
     best = study.best_trial.params
+    self.check_periods(panel, best)  # the chosen parameters' embargo (a searched horizon) between the periods
     run = lambda period, model=None: self.walkforward(best, period, panel, state_dir, executor, progress, model)
     return SweepResult(trials, best, run(self.selection), run(self.out_of_sample),
                        {p: run(getattr(self, p), 'equal_weight') for p in ('selection', 'out_of_sample')},
@@ -228,12 +258,17 @@ def walkforward(self, params: dict, period: dict, panel, state_dir, executor=Non
 # %% ../nbs/17_sweeps.ipynb #b25490df
 @patch_to(SweepResult)
 def summary(self) -> pd.DataFrame:
-    "Net metrics of the chosen trial and of 1/N in both periods; the chosen trial's DSR over all the trials."
-    rows = {}
+    "Net metrics of the chosen trial and 1/N in both periods: the test against 1/N, the DSR with its definition."
+    rows, t_sel = {}, len(self.selection.backtest.returns)
     for period, res in (('selection', self.selection), ('out_of_sample', self.out_of_sample)):
-        rows[('chosen', period)] = strategy_metrics(res.backtest.returns, n_trials=self.n_trials,
-                                                    trial_sharpes_var=self.trial_sharpes_var)
-        rows[('1/N', period)] = strategy_metrics(self.reference[period].backtest.returns)
-    keys = ['annual_return', 'annual_volatility', 'sharpe', 'max_drawdown', 'avg_turnover', 'psr', 'dsr', 'n_trials',
-            'trial_sharpes_var']
-    return pd.DataFrame(rows).T[keys]
+        bt, ref = res.backtest.returns, self.reference[period].backtest.returns
+        scale = 1.0 if period == 'selection' else (t_sel - 1) / (len(bt) - 1)
+        vs = sharpe_difference(bt.net, ref.net)
+        rows[('chosen', period)] = strategy_metrics(bt, n_trials=self.n_trials,
+                                                    trial_sharpes_var=self.trial_sharpes_var * scale) | dict(
+            sharpe_diff_vs_1n=vs['sharpe_diff'], p_value_vs_1n=vs['p_value'],
+            dsr_definition='trials observed' if period == 'selection' else 'trials rescaled to this length')
+        rows[('1/N', period)] = strategy_metrics(ref) | dict(dsr_definition='one trial (the PSR)')
+    keys = ['annual_return', 'annual_volatility', 'sharpe', 'sharpe_diff_vs_1n', 'p_value_vs_1n', 'max_drawdown',
+            'avg_turnover', 'psr', 'dsr', 'n_trials', 'trial_sharpes_var', 'dsr_definition']
+    return pd.DataFrame(rows).T[keys].infer_objects()

@@ -12,7 +12,7 @@ from .data import Panel, panel_from_frames
 
 # %% auto #0
 __all__ = ['synthetic_panel', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead', 'fit_and_decide',
-           'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits']
+           'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits', 'TrailingMomentum']
 
 # %% ../nbs/01_testing.ipynb #ee62c7ff
 def synthetic_panel(
@@ -172,3 +172,18 @@ class MarksFits(DiesOnce):
     def fit(self, panel: Panel, fit_period) -> MarksFits:
         (Path(self.marker)/str(pd.Timestamp(fit_period[1]).date())).touch()
         return self
+
+# %% ../nbs/01_testing.ipynb #31cc4696
+class TrailingMomentum:
+    "A scorer for tests: each eligible name's compounded return over the last `lookback` days; the better half held."
+    name, embargo_days, run_options = 'trailing_momentum', 0, ()
+    def __init__(self, lookback: int = 60, min_history_days: int = 100):
+        self.lookback, self.min_history_days, self.scores = lookback, min_history_days, {}
+    def fit(self, panel: Panel, fit_period) -> TrailingMomentum: return self
+    def predict_weights(self, date, panel: Panel) -> pd.Series:
+        names = panel.eligible(date, self.min_history_days)
+        score = np.expm1(np.log1p(panel.returns[names].iloc[-self.lookback:]).sum())
+        self.scores[pd.Timestamp(date)] = score
+        top = score.nlargest(max(1, len(names) // 2)).index
+        return pd.Series(1 / len(top), top)
+    def get_model_info(self) -> dict: return {'name': self.name, 'lookback': self.lookback}

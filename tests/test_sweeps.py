@@ -8,7 +8,7 @@ def write_sweep(tmp_path, data, trials):
     (tmp_path/'sweep.yaml').write_text(yaml.safe_dump(dict(
         name='mv', base=str(tmp_path/'base.yaml'), model='mean_variance', sampler='tpe', trials=trials, seed=3,
         space={'risk_aversion': {'low': 1.0, 'high': 50.0, 'log': True}, 'lookback': [126, 252]},
-        selection=dict(start='2015-01-01', end='2017-12-29'), out_of_sample=dict(start='2018-01-01', end='2019-12-31'))))
+        selection=dict(start='2015-01-01', end='2017-12-29'), out_of_sample=dict(start='2018-01-03', end='2019-12-31'))))
     return tmp_path/'sweep.yaml'
 
 def test_sweep_renders_and_resumes(tmp_path, data, cli):

@@ -189,6 +189,13 @@ class HRP(SkfolioModel):
                                           optimal_ordering=self.params['optimal_ordering'])
         distance = distance_of_distances()() if self.params['distance_of_distances'] else PearsonDistance()
         return HierarchicalRiskParity(distance_estimator=distance, seriation_estimator=seriation)
+    def get_model_info(self) -> dict:
+        paper = not self.params['optimal_ordering'] and self.params['distance_of_distances']
+        on = 'the distance between columns of' if self.params['distance_of_distances'] else 'the'
+        order = 'optimal leaf ordering' if self.params['optimal_ordering'] else "the tree's leaf order"
+        method = (f"{'López de Prado (2016)' if paper else 'skfolio variant'}: {self.params['linkage']} linkage on "
+                  f"{on} correlation distance sqrt((1 - rho) / 2), {order}, inverse-variance bisection")
+        return super().get_model_info() | {'method': method}
 
 # %% ../../nbs/06_models.base.ipynb #ba5956c9
 MODELS: dict[str, type | str] = {
