@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
-import ast, dataclasses, functools, hashlib, inspect, json, math, re, shutil, sys, tempfile, time
+import ast, dataclasses, functools, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +21,9 @@ from .training import seed_everything
 # %% auto #0
 __all__ = ['FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'beside', 'Fold',
            'make_folds', 'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold',
-           'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task',
-           'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
-           'run_walkforward']
+           'StateError', 'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError',
+           'run_task', 'exit_with_parent', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate',
+           'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -284,6 +284,9 @@ def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, cls: 
     return FoldResult(targets, log, {k: _frame(v) for k in RECORDS if (v := getattr(model, k, None))}), model
 
 # %% ../nbs/15_walkforward.ipynb #d2198c07
+class StateError(RuntimeError):
+    "Stored state that a run can neither use nor repair; the message names the file and what is wrong with it."
+
 def file_digest(path) -> str:
     "The SHA-256 of the file at `path`, in hex."
     with open(path, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
@@ -375,8 +378,16 @@ def run_task(task: FoldTask, panel: Panel, threads: int = 1) -> tuple[FoldTask, 
         return task, result, checkpoint_bytes(model)
 
 # %% ../nbs/15_walkforward.ipynb #22251879
-def serve_tasks(conn, panel: Panel, threads: int = 1):
+def exit_with_parent(parent: int, every: float = 0.5):
+    "End this process as soon as its parent `parent` is gone (a thread that watches; a killed driver leaves no worker)."
+    def watch():
+        while os.getppid() == parent: time.sleep(every)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name='exit_with_parent').start()
+
+def serve_tasks(conn, panel: Panel, threads: int = 1, parent: int | None = None):
     "A worker process's loop: run each task received on `conn` on `panel`, send back its outcome, stop on None."
+    if parent is not None: exit_with_parent(parent)
     while (task := conn.recv()) is not None:
         try: conn.send(('done', run_task(task, panel, threads)))
         except FoldError as e: conn.send(('failed', e))
