@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_parallel.ipynb #6063aa19
 from __future__ import annotations
-import multiprocessing as mp
+import multiprocessing as mp, os
 from multiprocessing.connection import wait
 from pathlib import Path
 from fastcore.basics import patch_to
@@ -12,7 +12,7 @@ from .data import Panel
 from .walkforward import FoldStore, RunConfig, SerialExecutor, fit_folds, model_tasks, run_task, serve_tasks
 
 # %% auto #0
-__all__ = ['LocalExecutor', 'RayExecutor', 'make_executor', 'fit_run']
+__all__ = ['LocalExecutor', 'ray_token_auth', 'RayExecutor', 'make_executor', 'fit_run']
 
 # %% ../nbs/16_parallel.ipynb #aaee800e
 class LocalExecutor:
@@ -27,7 +27,7 @@ class LocalExecutor:
         "A new worker process and the driver's end of its pipe."
         ctx = mp.get_context('spawn')
         here, there = ctx.Pipe()
-        proc = ctx.Process(target=serve_tasks, args=(there, panel, self.threads), daemon=True)
+        proc = ctx.Process(target=serve_tasks, args=(there, panel, self.threads, os.getpid()), daemon=True)
         proc.start(); there.close()
         return proc, here
 
@@ -64,14 +64,26 @@ def run(self, tasks: list, panel: Panel):
             if proc.is_alive(): proc.terminate(); proc.join()
 
 # %% ../nbs/16_parallel.ipynb #9d6bfa65
+def ray_token_auth() -> bool:
+    "Whether a Ray driver started here authenticates with a token (`RAY_AUTH_MODE`, or a token where it is unset)."
+    mode = os.environ.get('RAY_AUTH_MODE')
+    if mode is not None: return mode.lower() == 'token'
+    default = Path(os.environ.get('RAY_AUTH_TOKEN_PATH') or Path.home()/'.ray'/'auth_token')
+    return bool(os.environ.get('RAY_AUTH_TOKEN')) or default.is_file()
+
 class RayExecutor:
     "Runs tasks on the Ray cluster at `address`, `threads` CPUs and `gpus` GPUs each; a dead worker's task runs again."
-    def __init__(self, address: str | None = 'auto', threads: int = 1, gpus: float = 0.0, retries: int = 2):
-        self.address, self.threads, self.gpus, self.retries = address, threads, gpus, retries
+    def __init__(self, address: str | None = 'auto', threads: int = 1, gpus: float = 0.0, retries: int = 2,
+                 local: bool = False):  # a throwaway cluster on this machine: no token authentication asked for
+        self.address, self.threads, self.gpus, self.retries, self.local = address, threads, gpus, retries, local
 
     def connect(self):
-        "Join (or start) the cluster."
+        "Join (or start) the cluster; refuse one without token authentication unless it is a local throwaway."
         import ray
+        if not (self.local or self.address is None or ray_token_auth()):  # None: a new cluster in this process
+            raise ValueError("this would join a Ray cluster without token authentication, on which anyone who reaches "
+                             "its ports runs code: start it with RAY_AUTH_MODE=token (README, 'Parallel runs'), or "
+                             "pass --local-cluster for a throwaway cluster on this machine")
         if not ray.is_initialized(): ray.init(address=self.address, log_to_driver=False, include_dashboard=False)
         return ray
 
@@ -91,9 +103,13 @@ class RayExecutor:
             yield ray.get(done[0])
 
 # %% ../nbs/16_parallel.ipynb #38adbab0
-def make_executor(workers: int = 1, address: str | None = None, gpus_per_task: float = 0.0, threads: int = 1):
-    "The executor of the CLI's flags: Ray at `address`, else `workers` local processes, else this process."
-    if address: return RayExecutor(address, threads, gpus_per_task)
+def make_executor(workers: int = 1, address: str | None = None, gpus_per_task: float = 0.0, threads: int = 1,
+                  local_cluster: bool = False):
+    "The executor of the CLI's flags: Ray at `address` (checked), else `workers` local processes, else this process."
+    if address:
+        ray = RayExecutor(address, threads, gpus_per_task, local=local_cluster)
+        ray.connect()  # refused here, before any work, where the cluster is not authenticated
+        return ray
     if gpus_per_task: raise ValueError("--gpus-per-task needs a Ray cluster (--address)")
     if workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     return LocalExecutor(workers, threads) if workers > 1 else SerialExecutor(threads)

@@ -4,14 +4,16 @@
 
 # %% ../nbs/18_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import argparse, base64, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
+import argparse, base64, errno, functools, hashlib, html, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .data import SAMPLE_DATASETS, atomic_file, atomic_folder, build_sample_dataset
-from .walkforward import ConfigError, FoldError, RunConfig
+import portfolio_nb
+from .data import (SAMPLE_DATASETS, FolderLocked, atomic_file, atomic_folder, build_sample_dataset, folder_lock,
+                               remove_stale_temporaries)
+from .walkforward import ConfigError, FoldError, RunConfig, StateError
 from .parallel import fit_run, make_executor
 from .sweeps import SweepConfig
 from .backtest import run_backtest
@@ -19,12 +21,13 @@ from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, i
                                   sharpe_ratio)
 
 # %% auto #0
-__all__ = ['TEMPLATE', 'SUMMARY_FIRST', 'PERCENT_COLUMNS', 'SORT_SCRIPT', 'SUMMARY_STYLE', 'SWEEP_TEMPLATE', 'plot_weights',
-           'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns', 'monthly_table', 'drawdown_table',
-           'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict', 'ipc_kernel_manager',
-           'notebook_to_html', 'ReportError', 'render_template', 'render_report', 'current_reports', 'summary_table',
-           'sharpe_variances', 'sortable_table', 'excess_wealth', 'plot_excess_wealth', 'plot_drawdowns',
-           'render_summary', 'render_reports', 'run_reports', 'run_sweep_report', 'main']
+__all__ = ['TEMPLATE', 'KERNEL_FOLDER', 'SUMMARY_FIRST', 'PERCENT_COLUMNS', 'SORT_SCRIPT', 'SUMMARY_STYLE', 'SWEEP_TEMPLATE',
+           'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns', 'monthly_table',
+           'drawdown_table', 'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict',
+           'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'DiskFull', 'disk_full', 'package_version',
+           'run_stamp', 'render_template', 'render_report', 'current_reports', 'summary_table', 'sharpe_variances',
+           'sortable_table', 'excess_wealth', 'plot_excess_wealth', 'plot_drawdowns', 'render_summary',
+           'render_reports', 'run_reports', 'run_sweep_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #0fbafb0f
 def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
@@ -141,14 +144,22 @@ def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bp
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
+KERNEL_FOLDER = Path(tempfile.gettempdir())/'portfolio_nb-kernels'  # each kernel's sockets, connection file and log
 
 def ipc_kernel_manager(folder):
-    "A papermill kernel manager class whose kernel listens on IPC sockets in `folder` (TCP where IPC is unavailable)."
+    "A papermill kernel manager class whose kernel keeps its sockets, connection file and stderr in `folder`."
     from jupyter_client import AsyncKernelManager
-    if os.name == 'nt': return AsyncKernelManager
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kw): super().__init__(transport='ipc', ip=str(Path(folder)/'kernel'), **kw)
-    return IPCKernelManager
+    class FolderKernelManager(AsyncKernelManager):
+        "IPC sockets (TCP on Windows) and the connection file in `folder`; the kernel's own log in `folder/kernel.log`."
+        def __init__(self, **kw):
+            ipc = {} if os.name == 'nt' else dict(transport='ipc', ip=str(Path(folder)/'kernel'))
+            super().__init__(connection_file=str(Path(folder)/'kernel.json'), **ipc, **kw)
+        async def start_kernel(self, **kw):
+            # jupyter_client interrupts a kernel before every shutdown, and the kernel logs a KeyboardInterrupt to its
+            # stderr: that and the rest of its own log go to a file, not the terminal (cell errors stay in the notebook)
+            self.kernel_log = open(Path(folder)/'kernel.log', 'ab')
+            return await super().start_kernel(**kw, stderr=self.kernel_log)
+    return FolderKernelManager
 
 def notebook_to_html(src, dest):
     "Write the executed notebook `src` as HTML without code cells to `dest`."
@@ -162,24 +173,45 @@ def notebook_to_html(src, dest):
 class ReportError(RuntimeError):
     "A model's report failed to render; earlier reports are untouched."
 
+class DiskFull(ReportError):
+    "A report could not be written for lack of space: the reports after it would fail the same way."
+
+def disk_full(e: BaseException) -> bool:
+    "Whether `e` (or the error a kernel raised) is the device running out of space."
+    return (isinstance(e, OSError) and e.errno == errno.ENOSPC) or 'No space left on device' in str(getattr(e, 'evalue', e))
+
+@functools.cache
+def package_version() -> str:
+    "A hash of the installed package's sources and report templates: the code a report is rendered with."
+    root, h = Path(portfolio_nb.__file__).parent, hashlib.sha256()
+    for f in sorted([*root.rglob('*.py'), *root.rglob('*.ipynb')]): h.update(f.relative_to(root).as_posix().encode() + f.read_bytes())
+    return h.hexdigest()[:16]
+
+def run_stamp(config: RunConfig) -> str:
+    "What a report was rendered from: the config and the package's code (the summary puts together equal stamps only)."
+    return f"{config.hash()}-{package_version()}"
+
 # %% ../nbs/18_reports.ipynb #f5ea7851
 def render_template(template, params: dict, run_dir, name: str) -> Path:
     "Execute `template` with `params` (and `out_dir`) into `run_dir/name/` (report.ipynb, report.html, what it writes)."
     import papermill as pm
+    KERNEL_FOLDER.mkdir(exist_ok=True); remove_stale_temporaries(KERNEL_FOLDER)  # what killed kernels left
     with atomic_folder(Path(run_dir)/name) as tmp:
+        kernel = Path(tempfile.mkdtemp(prefix=f'.kernel.{os.getpid()}.', dir=KERNEL_FOLDER))
         try:
-            with tempfile.TemporaryDirectory() as sockets:
-                pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params | dict(out_dir=str(tmp)),
-                                    progress_bar=False, cwd=os.getcwd(), kernel_name='python3',
-                                    kernel_manager_class=ipc_kernel_manager(sockets))
+            pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params | dict(out_dir=str(tmp)),
+                                progress_bar=False, cwd=os.getcwd(), kernel_name='python3',
+                                kernel_manager_class=ipc_kernel_manager(kernel))
             notebook_to_html(tmp/'report.ipynb', tmp/'report.html')
         except Exception as e:
+            why = f"{getattr(e, 'ename', type(e).__name__)}: {getattr(e, 'evalue', e)}"
+            if disk_full(e): raise DiskFull(f"{name}: no space left on the device ({why}); stopped") from None
             failed, kept = Path(run_dir)/'.failed', ''
             if (tmp/'report.ipynb').exists():
                 failed.mkdir(exist_ok=True); shutil.move(tmp/'report.ipynb', failed/f'{name}.ipynb')
                 kept = f" (executed notebook: {failed/f'{name}.ipynb'})"
-            raise ReportError(f"{name}: {getattr(e, 'ename', type(e).__name__)}: "
-                              f"{getattr(e, 'evalue', e)}{kept}") from None
+            raise ReportError(f"{name}: {why}{kept}") from None
+        finally: shutil.rmtree(kernel, ignore_errors=True)
     return Path(run_dir)/name
 
 def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
@@ -195,10 +227,11 @@ def _png(fig, alt: str = 'figure') -> str:
     return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 def current_reports(run_dir, config: RunConfig) -> tuple[list, list]:
-    "The models of `config` with a report rendered from it under `run_dir`, and those whose report is stale."
-    stamp = lambda m: json.loads((Path(run_dir)/m/'metrics.json').read_text()).get('config_hash')
+    "The models of `config` with a report rendered from it and this code under `run_dir`, and those with another."
+    stamp = lambda m: json.loads((Path(run_dir)/m/'metrics.json').read_text()).get('run_stamp')
     rendered = [m for m in config.models if (Path(run_dir)/m/'metrics.json').exists()]
-    return [m for m in rendered if stamp(m) == config.hash()], [m for m in rendered if stamp(m) != config.hash()]
+    now = run_stamp(config)
+    return [m for m in rendered if stamp(m) == now], [m for m in rendered if stamp(m) != now]
 
 SUMMARY_FIRST = ['sharpe', 'sharpe_diff_vs_1n', 'p_value_vs_1n', 'dsr', 'psr', 'rank_ic_hold', 'rank_ic_hold_t_stat',
                  'annual_return', 'annual_volatility', 'max_drawdown', 'avg_turnover', 'cost_drag']
@@ -242,9 +275,10 @@ document.querySelectorAll('table.sortable th').forEach((th, i) => th.addEventLis
 def sortable_table(table: pd.DataFrame, benchmark: str = 'equal_weight', link: str | None = '{}/report.html') -> str:
     "`table` (models x numbers) as HTML sortable by any column, `benchmark`'s row marked, names linked by `link`."
     fmt = lambda c, v: '' if pd.isna(v) else f'{v:.1%}' if c in PERCENT_COLUMNS else f'{v:.3f}'
-    head = ''.join(f'<th title="click to sort">{c}</th>' for c in [table.index.name or ''] + list(table.columns))
+    head = ''.join(f'<th title="click to sort">{html.escape(str(c))}</th>'
+                   for c in [table.index.name or ''] + list(table.columns))
     def row(name, values):
-        label = f'<a href="{link.format(name)}">{name}</a>' if link else name
+        label = f'<a href="{html.escape(link.format(name))}">{html.escape(name)}</a>' if link else html.escape(name)
         mark = (' class="benchmark"', ' <b>(1/N)</b>') if name == benchmark else ('', '')
         cells = ''.join(f'<td data-v="{"" if pd.isna(v) else repr(float(v))}">{fmt(c, v)}</td>'
                         for c, v in values.items())
@@ -298,12 +332,13 @@ table.sortable td {padding: 3px 6px; text-align: right; border-bottom: 1px solid
 table.sortable td:first-child {text-align: left} tr.benchmark {background: #fff3c4} img {max-width: 100%}
 </style>"""
 
-def render_summary(run_dir, config: RunConfig) -> Path:
-    "Write `run_dir/summary.html` and `summary.csv` comparing the models of `config` rendered from it."
-    run_dir = Path(run_dir)
+def render_summary(run_dir, config: RunConfig, failed: dict | None = None) -> Path:
+    "Write `run_dir/summary.html` and `summary.csv` (both or neither) on the models of `config` rendered from it now."
+    run_dir, failed = Path(run_dir), failed or {}
     models, stale = current_reports(run_dir, config)
+    models = [m for m in models if m not in failed]  # a report that failed now is not shown from an earlier run
+    if not models: raise ReportError(f"no report of {config.name} rendered from this config and code: no summary")
     table, net = summary_table(run_dir, models)
-    with atomic_file(run_dir/'summary.csv') as tmp: table.to_csv(tmp)
     best = table.index[0]
     has_1n = 'equal_weight' in net and net.shape[1] > 1
     excess = (_png(plot_excess_wealth(excess_wealth(net[table.index])).figure, 'excess wealth against 1/N') if has_1n
@@ -314,37 +349,45 @@ def render_summary(run_dir, config: RunConfig) -> Path:
               f" It assumes a variance of the models' daily Sharpe ratios of 1/(T - 1) = {v['assumed']:.1e}; the "
               f"{len(models)} models' observed variance is {v['observed']:.1e} (they share data, names and dates, so "
               f"the assumed one deflates {'more' if v['observed'] < v['assumed'] else 'less'} than their spread would).")
-    html = (f"<html><head><meta charset='utf-8'><title>{run_dir.name}: summary</title>{SUMMARY_STYLE}</head><body>"
-            f"<h1>Run {run_dir.name}: {len(models)} models against 1/N</h1>"
-            f"<p>Best net Sharpe ratio: <b>{best}</b> ({table.sharpe.iloc[0]:.2f}). "
+    name, esc = html.escape(run_dir.name), lambda names: ', '.join(html.escape(n) for n in names)
+    failures = ''.join(f"<li><b>{html.escape(m)}</b>: {html.escape(why)}</li>" for m, why in failed.items())
+    page = (f"<html><head><meta charset='utf-8'><title>{name}: summary</title>{SUMMARY_STYLE}</head><body>"
+            f"<h1>Run {name}: {len(models)} models against 1/N</h1>"
+            + (f"<p class='failed'><b>Failed in this run, not in the table</b>:</p><ul>{failures}</ul>" if failed else '')
+            + f"<p>Best net Sharpe ratio: <b>{html.escape(best)}</b> ({table.sharpe.iloc[0]:.2f}). "
             f"Beating 1/N beyond chance (Ledoit-Wolf 2008 test of equal Sharpe ratios, p &lt; 0.05): "
-            f"<b>{', '.join(beats) if beats else 'none'}</b>.</p>"
+            f"<b>{esc(beats) if beats else 'none'}</b>.</p>"
             f"<p>Net of costs, sorted by Sharpe ratio (click a header to sort); 1/N's row is marked. "
             f"<code>sharpe_diff_vs_1n</code> and <code>p_value_vs_1n</code>: the annualized Sharpe ratio difference to "
             f"1/N and its two-sided p-value. DSR deflates each Sharpe ratio for the {len(config.models)} models of the "
             f"config (Bailey &amp; Lopez de Prado; trials as skill-less noise of the same length).{spread} Each name "
             f"links to its report; the same numbers are in <a href='summary.csv'>summary.csv</a>.</p>"
-            + (f"<p>Not included, rendered from another version of the config: {', '.join(stale)}.</p>"
+            + (f"<p>Not included, rendered from another version of the config or the code: {esc(stale)}.</p>"
                if stale else '')
             + f"<div class='scroll'>{sortable_table(table)}</div><h2>Against 1/N</h2>{excess}"
             f"<h2>Drawdowns</h2>{_png(plot_drawdowns(net[table.index]), 'drawdowns')}{SORT_SCRIPT}</body></html>")
-    with atomic_file(run_dir/'summary.html') as tmp: tmp.write_text(html, encoding='utf-8')
+    with atomic_file(run_dir/'summary.csv') as csv, atomic_file(run_dir/'summary.html') as page_file:
+        table.to_csv(csv); page_file.write_text(page, encoding='utf-8')  # both written before either replaces the old
     return run_dir/'summary.html'
 
 # %% ../nbs/18_reports.ipynb #fd44e22e
-def render_reports(config_path, models: list, run_dir, workers: int = 1, progress: bool = True):
-    "Render the report of each of `models` from its finished folds, `workers` at a time; a failure stops the rest."
+def render_reports(config_path, models: list, run_dir, workers: int = 1, progress: bool = True) -> dict:
+    "Render the report of each of `models` from its finished folds, `workers` at a time; the failures, by model."
     def render(m):
-        t = time.perf_counter(); render_report(config_path, m, run_dir); return m, time.perf_counter() - t
+        t = time.perf_counter(); render_report(config_path, m, run_dir); return time.perf_counter() - t
+    failed = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        futures = [pool.submit(render, m) for m in models]
-        try:
-            for f in tqdm(as_completed(futures), total=len(models), desc='reports', disable=not progress):
-                m, seconds = f.result()
-                tqdm.write(f"{m}: {Path(run_dir)/m/'report.html'} ({seconds:.0f} s)")
-        except ReportError:
-            for f in futures: f.cancel()
-            raise
+        futures = {pool.submit(render, m): m for m in models}
+        for f in tqdm(as_completed(futures), total=len(models), desc='reports', disable=not progress):
+            m = futures[f]
+            try: tqdm.write(f"{m}: {Path(run_dir)/m/'report.html'} ({f.result():.0f} s)")
+            except DiskFull:  # the other reports would fail the same way: stop them
+                for other in futures: other.cancel()
+                raise
+            except ReportError as e:
+                failed[m] = str(e).removeprefix(f'{m}: ')
+                tqdm.write(f"{m}: failed: {failed[m]}")
+    return failed
 
 def run_reports(config_path, models=None, out='reports', executor=None, workers: int = 1,
                 progress: bool = True) -> Path:
@@ -356,10 +399,17 @@ def run_reports(config_path, models=None, out='reports', executor=None, workers:
         raise ConfigError(f"--models names {unknown}, which the config does not define (it has {list(config.models)})")
     panel = config.load_panel()
     config.check_against(panel)
-    run_dir = Path(out)/config.name
-    fit_run(config, models, panel, run_dir/'.state', executor, progress)
-    render_reports(config_path, models, run_dir, workers, progress)
-    return render_summary(run_dir, config)
+    with folder_lock(Path(out)/config.name) as run_dir:  # one run per folder; everything above wrote nothing
+        remove_stale_temporaries(run_dir)  # what killed renders left
+        fit_run(config, models, panel, run_dir/'.state', executor, progress)
+        failed = render_reports(config_path, models, run_dir, workers, progress)
+        shown = [m for m in current_reports(run_dir, config)[0] if m not in failed]
+        summary = render_summary(run_dir, config, failed) if shown or not failed else None
+    if failed:
+        where = f"the summary {summary} names them" if summary else "no report of this config to summarize"
+        raise ReportError(f"{len(failed)} of {len(models)} reports failed: "
+                          f"{'; '.join(f'{m}: {w}' for m, w in failed.items())} ({where})")
+    return summary
 
 # %% ../nbs/18_reports.ipynb #fd6e9476
 SWEEP_TEMPLATE = TEMPLATE.with_name('sweep.ipynb')
@@ -392,6 +442,8 @@ def main(argv=None) -> int:
                        help='GPUs (a fraction shares one) each Ray task asks for')
         p.add_argument('--threads-per-task', type=int, default=1,
                        help='torch threads of each fold fit, however it runs (default: 1)')
+        p.add_argument('--local-cluster', action='store_true',
+                       help='the Ray cluster is a throwaway one on this machine: join it without token authentication')
     data = sub.add_parser('sample-data', help='build the embedded datasets from the prices shipped in skfolio')
     data.add_argument('--dest', default='data', help='parent folder (default: data)')
     a = ap.parse_args(argv)
@@ -400,7 +452,7 @@ def main(argv=None) -> int:
             for name in SAMPLE_DATASETS: print(f"{name}: {build_sample_dataset(Path(a.dest)/name, name)}")
             return 0
         t = time.perf_counter()
-        try: executor = make_executor(a.workers, a.address, a.gpus_per_task, a.threads_per_task)
+        try: executor = make_executor(a.workers, a.address, a.gpus_per_task, a.threads_per_task, a.local_cluster)
         except ValueError as e: raise ConfigError(str(e)) from None
         if a.command == 'sweep':
             report = run_sweep_report(a.config, a.out, executor)/'report.html'
@@ -412,6 +464,8 @@ def main(argv=None) -> int:
         return 0
     except ConfigError as e:
         print(f"portfolio-nb: bad config: {e}", file=sys.stderr); return 2
+    except (FolderLocked, StateError) as e:
+        print(f"portfolio-nb: {e}", file=sys.stderr); return 2
     except FoldError as e:
         print(f"portfolio-nb: fitting failed: {e}", file=sys.stderr); return 1
     except ReportError as e:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_sweeps.ipynb #7aa7a717
 from __future__ import annotations
-import copy, dataclasses, hashlib, json
+import copy, dataclasses, hashlib, json, re, sys
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, optuna, pandas as pd
@@ -15,11 +15,12 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_difference, sharpe_ratio, strategy_metrics
 from .models.base import make_model
-from .walkforward import (ConfigError, FoldStore, RunConfig, WalkForwardResult, fit_folds, model_tasks,
-                                      read_yaml, run_walkforward)
+from .data import folder_lock
+from .walkforward import (FOLDER_NAME, ConfigError, FoldStore, RunConfig, StateError, WalkForwardResult,
+                                      beside, fit_folds, model_tasks, read_yaml, run_walkforward)
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'SweepConfig', 'distribution', 'SweepResult', 'GridSearch']
+__all__ = ['SAMPLERS', 'SweepConfig', 'distribution', 'SweepResult', 'GridSearch', 'repair_journal']
 
 # %% ../nbs/17_sweeps.ipynb #82ddc414
 SAMPLERS = ('grid', 'tpe', 'random')
@@ -63,6 +64,7 @@ def from_yaml(cls, path) -> SweepConfig:
     if unknown := sorted(set(d) - set(known)): _fail(f"unknown sweep key(s) {unknown}; known: {known}")
     missing = [k for k in ('name', 'base', 'model', 'space', 'selection', 'out_of_sample') if k not in d]
     if missing: _fail(f"the sweep needs {missing}")
+    if isinstance(d['base'], str): d['base'] = beside(path, d['base'])  # a relative base is the sweep file's neighbour
     s = cls(**d)
     s.check()
     return s
@@ -71,6 +73,8 @@ def from_yaml(cls, path) -> SweepConfig:
 @patch_to(SweepConfig)
 def check(self):
     "Refuse an unknown sampler, a grid over ranges, a missing budget, a model the base lacks, periods that overlap."
+    if not (isinstance(self.name, str) and re.fullmatch(FOLDER_NAME, self.name)):
+        _fail(f"name must be one folder name: letters, digits, '.', '_' or '-', not {self.name!r}")
     if self.sampler not in SAMPLERS: _fail(f"sampler must be one of {SAMPLERS}, not {self.sampler!r}")
     if not self.space: _fail("the sweep's space is empty")
     for k, v in self.space.items(): distribution(v, k)
@@ -164,11 +168,29 @@ class GridSearch(optuna.samplers.GridSampler):
     "Optuna's grid sampler, minus its call to stop the study when the grid is done (the sweep's budget decides that)."
     def after_trial(self, study, trial, state, values): pass
 
+def repair_journal(path) -> int:
+    "Drop a partial last record (a killed write) from the Optuna journal `path`; refuse one damaged elsewhere."
+    path = Path(path)
+    if not path.exists(): return 0
+    data = path.read_bytes()
+    whole = data[:data.rfind(b'\n') + 1]
+    for i, line in enumerate(whole.splitlines(), 1):
+        try: json.loads(line)
+        except ValueError:
+            raise StateError(f"{path.resolve()}: line {i} is not a journal record; the sweep's state is damaged "
+                             f"(move the file away to start the sweep afresh)") from None
+    if len(whole) < len(data):
+        path.write_bytes(whole)
+        print(f"portfolio-nb: {path}: dropped a partial last record ({len(data) - len(whole)} bytes) that a stopped "
+              "run left; its trial is run again", file=sys.stderr)
+    return len(data) - len(whole)
+
 @patch_to(SweepConfig)
 def study(self, state_dir):
     "The Optuna study of this sweep in its journal under `state_dir` (created, or loaded to resume)."
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     Path(state_dir).mkdir(parents=True, exist_ok=True)
+    repair_journal(Path(state_dir)/'optuna.journal')
     storage = JournalStorage(JournalFileBackend(str(Path(state_dir)/'optuna.journal')))
     return optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize',
                                load_if_exists=True)
@@ -220,6 +242,12 @@ def run(self, out='reports', executor=None, progress: bool = True) -> SweepResul
     base, state = self.base_config(), Path(out)/self.name/'.state'
     panel = base.load_panel()
     self.check_periods(panel)
+    with folder_lock(Path(out)/self.name):
+        return self.run_locked(state, panel, executor, progress)
+
+@patch_to(SweepConfig)
+def run_locked(self, state, panel, executor=None, progress: bool = True) -> SweepResult:
+    "The work of `run`, in its folder's lock."
     study, dists = self.study(state), {k: distribution(v, k) for k, v in self.space.items()}
     stale = [t for t in study.trials if t.state == TrialState.RUNNING]  # asked by a stopped run, never told
     for t in stale:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
-import ast, dataclasses, functools, hashlib, inspect, json, shutil, tempfile, time
+import ast, dataclasses, functools, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,17 +12,18 @@ import numpy as np, pandas as pd, torch, yaml
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
 import portfolio_nb
-from .data import Panel, atomic_folder, load_panel
+from .data import SAMPLE_DATASETS, Panel, atomic_folder, load_panel, remove_stale_temporaries
 from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, make_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'Fold', 'make_folds',
-           'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold', 'FoldStore', 'FoldTask',
-           'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'serve_tasks', 'SerialExecutor',
-           'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
+__all__ = ['FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'beside', 'Fold',
+           'make_folds', 'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold',
+           'StateError', 'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError',
+           'run_task', 'exit_with_parent', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate',
+           'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -51,7 +52,12 @@ def _fail(msg): raise ConfigError(msg)
 def _count(v, low=0): return isinstance(v, int) and not isinstance(v, bool) and v >= low
 def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 
+FOLDER_NAME = r'[A-Za-z0-9][A-Za-z0-9._-]{0,99}'  # a run's or a model's name: one folder name, nothing to escape
+def _folder_name(v): return isinstance(v, str) and re.fullmatch(FOLDER_NAME, v) is not None
+
 FIELD_CHECKS = {  # key: (is the value acceptable?, what it must be)
+    'name': (_folder_name, "one folder name: letters, digits, '.', '_' or '-', starting with a letter or digit"),
+    'data': (lambda v: isinstance(v, str), 'a folder (a path)'),
     'rebalance': (lambda v: v in ('M', 'W') or _count(v, 1), "'M', 'W' or a number of trading days"),
     'retrain': (lambda v: v in ('Y', 'Q', 'M') or _count(v, 1), "'Y', 'Q', 'M' or a number of rebalances"),
     'window': (lambda v: v in ('expanding', 'rolling'), "'expanding' or 'rolling'"),
@@ -71,35 +77,50 @@ def from_dict(cls, d: dict) -> RunConfig:
     unknown = sorted(set(d) - set(known))
     if unknown: _fail(f"unknown config key(s) {unknown}; known: {known}")
     for k in ('name', 'data'):
-        if not d.get(k): _fail(f"the config needs `{k}`")
-    c = cls(**{**d, 'models': {m: dict(p or {}) for m, p in (d.get('models') or {}).items()},
+        if d.get(k) is None or d.get(k) == '': _fail(f"the config needs `{k}`")
+    for k in ('models', 'constraints'):
+        if not isinstance(d.get(k) or {}, dict): _fail(f"{k} must be a mapping, not {d[k]!r}")
+    c = cls(**{**d, 'models': {m: p or {} for m, p in (d.get('models') or {}).items()},
                'constraints': dict(d.get('constraints') or {})})
     for k, (ok, what) in FIELD_CHECKS.items():
         if not ok(getattr(c, k)): _fail(f"{k} must be {what}, not {getattr(c, k)!r}")
     c.check_models(); c.check_dates_and_constraints()
     if not Path(c.data).is_dir():
-        _fail(f"data folder {c.data} does not exist (build the embedded one with `portfolio-nb sample-data`)")
+        name = Path(c.data).name
+        hint = (f" (build it with `portfolio-nb sample-data --dest {Path(c.data).resolve().parent}`)"
+                if name in SAMPLE_DATASETS else '')
+        _fail(f"data folder {Path(c.data).resolve()} does not exist{hint}")
     return c
 
 def read_yaml(path) -> dict:
     "The mapping in the YAML file `path`; `ConfigError` naming the file where it is missing, invalid or not a mapping."
     path = Path(path)
-    if not path.is_file(): _fail(f"config file {path} does not exist")
+    if not path.is_file(): _fail(f"config file {path.resolve()} does not exist")
     try: d = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e: _fail(f"{path}: not valid YAML ({str(e).splitlines()[0]})")
+    except (yaml.YAMLError, ValueError) as e: _fail(f"{path}: not valid YAML ({str(e).splitlines()[0]})")
     if not isinstance(d, dict): _fail(f"{path}: a config is a mapping of keys, got {type(d).__name__}")
     return d
 
+def beside(path, relative) -> str:
+    "`relative` (a path from a config file) as a path: absolute as it is, else from the folder of the file `path`."
+    return str(relative) if Path(relative).is_absolute() else str(Path(path).resolve().parent/relative)
+
 @patch_to(RunConfig, cls_method=True)
 def from_yaml(cls, path) -> RunConfig:
-    "A checked `RunConfig` from a YAML file."
-    return cls.from_dict(read_yaml(path))
+    "A checked `RunConfig` from a YAML file; a relative `data` folder is read from the file's folder."
+    d = read_yaml(path)
+    if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
+    return cls.from_dict(d)
 
 # %% ../nbs/15_walkforward.ipynb #04db7ef4
 @patch_to(RunConfig)
 def check_models(self):
     "Refuse no model, unknown models and parameters a model does not take."
     if not self.models: _fail("the config names no model")
+    if bad := [m for m in self.models if not _folder_name(m)]:
+        _fail(f"model names {bad} must be folder names: letters, digits, '.', '_' or '-'")
+    if bad := [m for m, p in self.models.items() if not isinstance(p, dict)]:
+        _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
     bad = sorted(set(self.models) - set(MODELS))
     if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}")
     for m in self.models:
@@ -121,20 +142,28 @@ def check_dates_and_constraints(self):
 # %% ../nbs/15_walkforward.ipynb #5cfbfa7d
 @patch_to(RunConfig)
 def check_against(self, panel: Panel):
-    "Refuse dates outside the data, and a span without a rebalance date."
+    "Refuse dates outside the data, a span without a rebalance date, and a cap too small for the universe."
     lo, hi = panel.dates[0], panel.dates[-1]
     for k in ('start', 'end'):
         v = getattr(self, k)
         if v is not None and not lo <= pd.Timestamp(v) <= hi:
             _fail(f"{k} {pd.Timestamp(v).date()} is outside the data ({lo.date()}..{hi.date()})")
-    if not len(rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)):
-        _fail("no rebalance date between start and end")
+    decisions = rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)
+    if not len(decisions): _fail("no rebalance date between start and end")
+    cap, rows = PortfolioConstraints.from_dict(self.constraints).max_position_weight, panel.dates.get_indexer(decisions)
+    for m in self.models:
+        n = panel.eligibility(getattr(make_model(m, self.model_params(m)), 'min_history_days', 100))[rows].sum(1)
+        if (short := n * cap < 1 - 1e-12).any():
+            i = int(short.argmax())
+            _fail(f"max_position_weight {cap} cannot be fully invested on {decisions[i].date()}: {m} has {n[i]} "
+                  f"eligible names there and needs at least {math.ceil(1 / cap - 1e-12)}")
 
 # %% ../nbs/15_walkforward.ipynb #87cf9986
 @patch_to(RunConfig)
 def load_panel(self, verbose: bool = False) -> Panel:
     "The config's data as its decisions and backtests see it: loaded, with outliers dropped under `outliers: drop`."
-    panel = load_panel(self.data, verbose=False)
+    try: panel = load_panel(self.data, verbose=False)
+    except ValueError as e: raise ConfigError(str(e)) from None  # a bad data file is bad input: its one line
     panel = panel.drop_outliers() if self.outliers == 'drop' else panel
     if verbose: panel.report()
     return panel
@@ -255,23 +284,40 @@ def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, cls: 
     return FoldResult(targets, log, {k: _frame(v) for k in RECORDS if (v := getattr(model, k, None))}), model
 
 # %% ../nbs/15_walkforward.ipynb #d2198c07
+class StateError(RuntimeError):
+    "Stored state that a run can neither use nor repair; the message names the file and what is wrong with it."
+
+def file_digest(path) -> str:
+    "The SHA-256 of the file at `path`, in hex."
+    with open(path, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
+
 class FoldStore:
-    "Fitted folds in `root`, one folder per fold key; a folder appears only once it is complete."
+    "Fitted folds in `root`, one folder per fold key, each checked against the checksums its log keeps."
     def __init__(self, root):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        for tmp in self.root.glob('.*'): shutil.rmtree(tmp, ignore_errors=True)  # temporary folders of a killed run
+        remove_stale_temporaries(self.root)  # what killed runs left; another live process's folds stay
 
     def has(self, key: str) -> bool:
-        "Whether a fold is stored under `key`."
+        "Whether a fold is stored under `key` (damaged or not: `load` checks)."
         return (self.root/key/'log.json').exists()
 
     def load(self, key: str) -> FoldResult | None:
-        "The fold stored under `key`, or None."
+        "The fold stored under `key`; None if there is none, or if it is damaged (said, and removed to be refitted)."
         if not self.has(key): return None
         d = self.root/key
-        records = {f.stem: pd.read_parquet(f) for f in d.glob('*.parquet') if f.stem in RECORDS}
-        return FoldResult(pd.read_parquet(d/'targets.parquet'), json.loads((d/'log.json').read_text()), records)
+        try:
+            log = json.loads((d/'log.json').read_text())
+            files = log.pop('files')
+            if bad := [n for n, digest in files.items() if file_digest(d/n) != digest]:
+                raise ValueError(f"{', '.join(bad)} do not match the checksums in log.json")
+            records = {Path(n).stem: pd.read_parquet(d/n) for n in files if Path(n).stem in RECORDS}
+            return FoldResult(pd.read_parquet(d/'targets.parquet'), log, records)
+        except Exception as e:  # whatever is wrong with it, it is not used
+            print(f"portfolio-nb: the stored fold {d} is damaged ({type(e).__name__}: {e}); fitting it again",
+                  file=sys.stderr)
+            shutil.rmtree(d, ignore_errors=True)
+            return None
 
 # %% ../nbs/15_walkforward.ipynb #09966043
 @patch_to(FoldStore)
@@ -282,14 +328,15 @@ def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> P
         fold.targets.to_parquet(tmp/'targets.parquet')
         for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
         if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
-        (tmp/'log.json').write_text(json.dumps(fold.log, indent=1, default=str))
+        files = {f.name: file_digest(f) for f in sorted(tmp.iterdir())}
+        (tmp/'log.json').write_text(json.dumps(fold.log | {'files': files}, indent=1, default=str))
     return self.root/key
 
 @patch_to(FoldStore)
 def prune(self, keep):
     "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
     for d in self.root.iterdir():
-        if d.name not in keep: shutil.rmtree(d) if d.is_dir() else d.unlink()
+        if d.name not in keep and not d.name.startswith('.'): shutil.rmtree(d) if d.is_dir() else d.unlink()
 
 # %% ../nbs/15_walkforward.ipynb #84b833ed
 @dataclass
@@ -331,8 +378,16 @@ def run_task(task: FoldTask, panel: Panel, threads: int = 1) -> tuple[FoldTask, 
         return task, result, checkpoint_bytes(model)
 
 # %% ../nbs/15_walkforward.ipynb #22251879
-def serve_tasks(conn, panel: Panel, threads: int = 1):
+def exit_with_parent(parent: int, every: float = 0.5):
+    "End this process as soon as its parent `parent` is gone (a thread that watches; a killed driver leaves no worker)."
+    def watch():
+        while os.getppid() == parent: time.sleep(every)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name='exit_with_parent').start()
+
+def serve_tasks(conn, panel: Panel, threads: int = 1, parent: int | None = None):
     "A worker process's loop: run each task received on `conn` on `panel`, send back its outcome, stop on None."
+    if parent is not None: exit_with_parent(parent)
     while (task := conn.recv()) is not None:
         try: conn.send(('done', run_task(task, panel, threads)))
         except FoldError as e: conn.send(('failed', e))

@@ -33,7 +33,7 @@ def test_cli_on_a_ray_cluster_gives_the_serial_weights(tmp_path, data, cluster, 
     cfg = dict(name='ray', data=str(data), start='2019-01-01', end='2020-12-31', models=models,
                constraints=dict(max_position_weight=0.2, transaction_cost_bps=10))
     (tmp_path/'config.yaml').write_text(yaml.safe_dump(cfg))
-    for flags, out in ((['--address', 'auto'], 'ray'), ([], 'serial')):
+    for flags, out in ((['--address', 'auto', '--local-cluster'], 'ray'), ([], 'serial')):
         r = cli('run', str(tmp_path/'config.yaml'), *flags, '--out', str(tmp_path/out), cwd=tmp_path)
         assert r.returncode == 0, r.stderr[-3000:]
     for m in models:
@@ -46,8 +46,15 @@ def test_a_killed_ray_worker_does_not_lose_the_run(tmp_path, data, cluster):
         cfg = RunConfig.from_dict(dict(name='t', data=str(data), start='2019-01-01', end='2020-12-31', retrain='Q',
                                        models={'dies_once': {'marker': str(tmp_path/'died')}}))
         panel = load_panel(data, verbose=False)
-        survived = run_walkforward(cfg, 'dies_once', panel, progress=False, executor=RayExecutor('auto'))
+        survived = run_walkforward(cfg, 'dies_once', panel, progress=False, executor=RayExecutor('auto', local=True))
         assert (tmp_path/'died').exists()  # a worker did die
         calm = run_walkforward(cfg, 'dies_once', panel, progress=False)
         assert survived.backtest.weights.equals(calm.backtest.weights)
     finally: del MODELS['dies_once']
+
+def test_an_unauthenticated_cluster_is_refused_unless_local(tmp_path, data, cluster, cli):
+    cfg = dict(name='ray', data=str(data), start='2019-01-01', end='2020-12-31', models={'equal_weight': {}})
+    (tmp_path/'config.yaml').write_text(yaml.safe_dump(cfg))
+    r = cli('run', str(tmp_path/'config.yaml'), '--address', 'auto', '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 2 and 'without token authentication' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path/'reports').exists()

@@ -24,3 +24,25 @@ def test_sweep_renders_and_resumes(tmp_path, data, cli):
     assert len(again) == 5 and again.loc[first.index, ['risk_aversion', 'lookback', 'sharpe']].equals(first[['risk_aversion', 'lookback', 'sharpe']])
     summary = pd.read_csv(report/'summary.csv', index_col=[0, 1])
     assert summary.loc[('chosen', 'selection'), 'n_trials'] == 5
+
+def test_a_killed_sweep_resumes_to_the_same_trials(tmp_path, data, cli):
+    "Killed after its first trial, a sweep resumed gives the trials, choice and out-of-sample weights of one never stopped."
+    import subprocess, sys, time
+    path = write_sweep(tmp_path, data, 3)
+    assert cli('sweep', str(path), '--out', str(tmp_path/'straight'), cwd=tmp_path).returncode == 0
+    killed = subprocess.Popen([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())',
+                               'sweep', str(path), '--out', str(tmp_path/'stopped')], cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = tmp_path/'stopped'/'mv'/'.state'/'trial_0000.parquet'
+    for _ in range(1200):
+        if first.exists() or killed.poll() is not None: break
+        time.sleep(0.05)
+    killed.kill(); killed.wait()
+    assert first.exists() and not (tmp_path/'stopped'/'mv'/'report').exists()  # stopped after the first trial
+    r = cli('sweep', str(path), '--out', str(tmp_path/'stopped'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    straight, stopped = (tmp_path/out/'mv'/'report' for out in ('straight', 'stopped'))
+    cols = ['risk_aversion', 'lookback', 'sharpe']
+    a, b = (pd.read_csv(d/'trials.csv', index_col='trial') for d in (straight, stopped))
+    assert a[cols].sort_values(cols).reset_index(drop=True).equals(b[cols].sort_values(cols).reset_index(drop=True))
+    assert pd.read_parquet(straight/'weights_out_of_sample.parquet').equals(pd.read_parquet(stopped/'weights_out_of_sample.parquet'))

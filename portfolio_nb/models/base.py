@@ -69,6 +69,10 @@ def window_coverage(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
 class TrailingWindowModel(PortfolioModel):
     "A baseline estimated on the trailing `lookback` returns of the eligible names the window covers."
     def __init__(self, lookback: int, min_history_days: int = 100, min_coverage: float = 0.9, **params):
+        if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback < 1:
+            raise ValueError(f"{self.name}: lookback must be a positive number of days, not {lookback!r}")
+        if isinstance(min_coverage, bool) or not isinstance(min_coverage, (int, float)) or not 0 < min_coverage <= 1:
+            raise ValueError(f"{self.name}: min_coverage must be a share in (0, 1], not {min_coverage!r}")
         super().__init__(min_history_days, lookback=lookback, min_coverage=min_coverage, **params)
         self.diagnostics = {}
 

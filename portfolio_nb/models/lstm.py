@@ -78,7 +78,7 @@ _research_train = dict(epochs=12, batch_size=32, lr=2e-3, patience=3, lr_patienc
 
 class LSTMModel(NeuralPortfolioModel):
     "The LSTM spec's network as a PortfolioModel, trained on the Sharpe ratio."
-    name = 'lstm'
+    name, net_config = 'lstm', LSTMModelConfig
     presets = {'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=21),
                                          dict(hidden_size=16, num_layers=1, attention_heads=2, dropout=0.1),
                                          _small_train, sample_stride=10, train_lookback_days=756),
@@ -106,7 +106,7 @@ def mean_rank_ic(net, batches) -> float:
 # %% ../../nbs/12_models.lstm.ipynb #53328f1d
 class StockLSTMModel(NeuralPortfolioModel):
     "The model-details spec's StockLSTM as a PortfolioModel: a next-day ranker, long the top k positive predictions."
-    name = 'stock_lstm'
+    name, net_config = 'stock_lstm', StockLSTMConfig
     presets = {'cpu-small': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
                                          dict(hidden_size=32, num_layers=2, dropout=0.1),
                                          _small_train, sample_stride=10, train_lookback_days=756),

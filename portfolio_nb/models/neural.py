@@ -5,6 +5,7 @@
 # %% ../../nbs/11_models.neural.ipynb #f741b763
 from __future__ import annotations
 import time
+import dataclasses
 from dataclasses import dataclass, asdict, field
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch_to
@@ -54,6 +55,7 @@ class NeuralPortfolioModel(PortfolioModel):
     "Shared fit/predict of the neural models; a subclass gives its presets, network, loss and scores."
     run_options = ('memory', 'seed')
     presets: dict = {}
+    net_config: type | None = None  # the dataclass of the network's config, whose fields `net` may set
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of the class's `presets`
                  min_history_days: int = 100,  # eligibility: observed returns up to a date
@@ -71,6 +73,9 @@ class NeuralPortfolioModel(PortfolioModel):
         f = {**p.features, **(features or {}), 'min_history_days': min_history_days}
         self.feature_config = FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
         self.net_overrides = {**p.net, **(net or {})}
+        known = [f.name for f in dataclasses.fields(self.net_config)] if self.net_config else None
+        if known and (unknown := sorted(set(self.net_overrides) - set(known))):
+            raise ValueError(f"{self.name}: unknown net parameter(s) {unknown}; known: {known}")
         self.train_config = TrainConfig(**{**p.train, **(train or {}), 'seed': seed,
                                            **({'memory': memory} if memory else {})})
         self.sample_stride = sample_stride or p.sample_stride

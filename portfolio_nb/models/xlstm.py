@@ -102,7 +102,7 @@ def forward(self, x: torch.Tensor, mask: torch.Tensor):
 # %% ../../nbs/13_models.xlstm.ipynb #a8bc97e1
 class XLSTMPortfolioModel(NeuralPortfolioModel):
     "The xLSTM-TS spec as a PortfolioModel: xLSTM encoder, mu and covariance heads, max-Sharpe layer, Sharpe loss."
-    name = 'xlstm'
+    name, net_config = 'xlstm', XLSTMConfig
     presets = {'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=5),
                                          dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
                                          dict(epochs=8, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
