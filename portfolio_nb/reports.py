@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import argparse, base64, errno, functools, hashlib, html, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
+import argparse, base64, errno, functools, getpass, hashlib, html, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -144,7 +144,7 @@ def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bp
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
-KERNEL_FOLDER = Path(tempfile.gettempdir())/'portfolio_nb-kernels'  # each kernel's sockets, connection file and log
+KERNEL_FOLDER = Path(tempfile.gettempdir())/f'portfolio_nb-kernels-{getpass.getuser()}'  # kernels' sockets, files, logs
 
 def ipc_kernel_manager(folder):
     "A papermill kernel manager class whose kernel keeps its sockets, connection file and stderr in `folder`."
