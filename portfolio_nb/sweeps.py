@@ -198,7 +198,7 @@ def study(self, state_dir):
 @patch_to(SweepConfig)
 def ask(self, study, distributions: dict):
     "A new trial, drawn by a sampler seeded with the sweep's seed plus the number of trials drawn before it."
-    drawn = sum(t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING) for t in study.trials)
+    drawn = sum(t.state in (TrialState.COMPLETE, TrialState.RUNNING) for t in study.trials)
     seed = self.seed + drawn  # the draw depends on the trials before it, not on when the sweep was stopped
     study.sampler = dict(grid=lambda: GridSearch(self.space, seed=self.seed),  # its seed orders the grid: kept
                          tpe=lambda: optuna.samplers.TPESampler(seed=seed),
@@ -250,10 +250,10 @@ def run_locked(self, state, panel, executor=None, progress: bool = True) -> Swee
     "The work of `run`, in its folder's lock."
     study, dists = self.study(state), {k: distribution(v, k) for k, v in self.space.items()}
     stale = [t for t in study.trials if t.state == TrialState.RUNNING]  # asked by a stopped run, never told
-    for t in stale:
-        study.tell(t.number, state=TrialState.FAIL)
-        study.enqueue_trial(t.params)  # asked again, as a batch of their own, with the parameters they were drawn with
-    fitted = self.run_trials(study, [self.ask(study, dists) for _ in stale], panel, state, executor, progress)
+    drawn = [t for t in stale if set(t.params) == set(dists)]  # a run killed while asking leaves some half drawn
+    for t in stale: study.tell(t.number, state=TrialState.FAIL)
+    for t in drawn: study.enqueue_trial(t.params)  # asked again, a batch of their own, with the parameters drawn
+    fitted = self.run_trials(study, [self.ask(study, dists) for _ in drawn], panel, state, executor, progress)
     done = lambda: sum(t.state == TrialState.COMPLETE for t in study.trials)
     while done() < self.budget():
         batch = [self.ask(study, dists) for _ in range(min(getattr(executor, 'slots', 1), self.budget() - done()))]
