@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_parallel.ipynb #6063aa19
 from __future__ import annotations
-import multiprocessing as mp, os
+import multiprocessing as mp, os, sys
 from multiprocessing.connection import wait
 from pathlib import Path
 from fastcore.basics import patch_to
@@ -12,7 +12,7 @@ from .data import Panel
 from .walkforward import FoldStore, RunConfig, SerialExecutor, fit_folds, model_tasks, run_task, serve_tasks
 
 # %% auto #0
-__all__ = ['LocalExecutor', 'ray_token_auth', 'RayExecutor', 'make_executor', 'fit_run']
+__all__ = ['LocalExecutor', 'installed', 'ray_token_auth', 'RayExecutor', 'make_executor', 'fit_run']
 
 # %% ../nbs/16_parallel.ipynb #aaee800e
 class LocalExecutor:
@@ -64,6 +64,11 @@ def run(self, tasks: list, panel: Panel):
             if proc.is_alive(): proc.terminate(); proc.join()
 
 # %% ../nbs/16_parallel.ipynb #9d6bfa65
+def installed(cls: type) -> bool:
+    "Whether `cls` comes from an installed package (importable on any machine with the same install) or the package."
+    path = getattr(sys.modules.get(cls.__module__), '__file__', None) or ''
+    return cls.__module__.startswith('portfolio_nb') or 'site-packages' in path or 'dist-packages' in path
+
 def ray_token_auth() -> bool:
     "Whether a Ray driver started here authenticates with a token (`RAY_AUTH_MODE`, or a token where it is unset)."
     mode = os.environ.get('RAY_AUTH_MODE')
@@ -95,6 +100,8 @@ class RayExecutor:
     def run(self, tasks: list, panel: Panel):
         "Yield (task, result, checkpoint) for each of `tasks`, as each finishes on the cluster."
         ray = self.connect()
+        for module in {sys.modules[t.cls.__module__] for t in tasks if not installed(t.cls)}:
+            ray.cloudpickle.register_pickle_by_value(module)  # a model's own file travels with its tasks
         remote = ray.remote(run_task).options(num_cpus=self.threads, num_gpus=self.gpus, max_retries=self.retries)
         panel_ref = ray.put(panel)
         pending = [remote.remote(t, panel_ref, self.threads) for t in tasks]

@@ -14,7 +14,6 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_difference, sharpe_ratio, strategy_metrics
-from .models.base import make_model
 from .data import folder_lock
 from .walkforward import (FOLDER_NAME, ConfigError, FoldStore, RunConfig, StateError, WalkForwardResult,
                                       beside, fit_folds, model_tasks, read_yaml, run_walkforward)
@@ -100,8 +99,7 @@ def base_config(self) -> RunConfig:
 @patch_to(SweepConfig)
 def embargo(self, params: dict | None = None) -> int:
     "The searched model's embargo in trading days (its forecast horizon), with `params` (a trial's) set."
-    config = self.trial_config(params or {}, self.selection)
-    return make_model(self.model, config.model_params(self.model)).embargo_days
+    return getattr(self.trial_config(params or {}, self.selection).make(self.model), 'embargo_days', 0)
 
 @patch_to(SweepConfig)
 def check_periods(self, panel, params: dict | None = None):

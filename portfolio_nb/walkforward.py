@@ -15,15 +15,15 @@ import portfolio_nb
 from .data import SAMPLE_DATASETS, Panel, atomic_folder, load_panel, remove_stale_temporaries
 from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
-from .models.base import MODELS, make_model, model_class
+from .models.base import MODELS, import_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'beside', 'Fold',
-           'make_folds', 'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult', 'fit_fold',
-           'StateError', 'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError',
-           'run_task', 'exit_with_parent', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate',
-           'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
+__all__ = ['FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'import_from',
+           'beside', 'Fold', 'make_folds', 'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult',
+           'fit_fold', 'StateError', 'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes',
+           'FoldError', 'run_task', 'exit_with_parent', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult',
+           'simulate', 'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -101,14 +101,19 @@ def read_yaml(path) -> dict:
     if not isinstance(d, dict): _fail(f"{path}: a config is a mapping of keys, got {type(d).__name__}")
     return d
 
+def import_from(folder):
+    "Put `folder` at the front of the import path, once (local workers inherit it; Ray gets modules by value)."
+    if str(folder) not in sys.path: sys.path.insert(0, str(folder))
+
 def beside(path, relative) -> str:
     "`relative` (a path from a config file) as a path: absolute as it is, else from the folder of the file `path`."
     return str(relative) if Path(relative).is_absolute() else str(Path(path).resolve().parent/relative)
 
 @patch_to(RunConfig, cls_method=True)
 def from_yaml(cls, path) -> RunConfig:
-    "A checked `RunConfig` from a YAML file; a relative `data` folder is read from the file's folder."
+    "A checked `RunConfig` from a YAML file; a relative `data` folder is read from the file's folder, which imports."
     d = read_yaml(path)
+    import_from(Path(path).resolve().parent)  # a model's own `class: module:Class` may live next to the config
     if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
     return cls.from_dict(d)
 
@@ -121,11 +126,9 @@ def check_models(self):
         _fail(f"model names {bad} must be folder names: letters, digits, '.', '_' or '-'")
     if bad := [m for m, p in self.models.items() if not isinstance(p, dict)]:
         _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
-    bad = sorted(set(self.models) - set(MODELS))
-    if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}")
-    for m in self.models:
-        try: make_model(m, self.model_params(m))
-        except ValueError as e: _fail(str(e))
+    bad = sorted(m for m, p in self.models.items() if m not in MODELS and 'class' not in p)
+    if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}, or a model's own `class: module:Class`")
+    for m in self.models: self.make(m)
 
 @patch_to(RunConfig)
 def check_dates_and_constraints(self):
@@ -152,7 +155,7 @@ def check_against(self, panel: Panel):
     if not len(decisions): _fail("no rebalance date between start and end")
     cap, rows = PortfolioConstraints.from_dict(self.constraints).max_position_weight, panel.dates.get_indexer(decisions)
     for m in self.models:
-        n = panel.eligibility(getattr(make_model(m, self.model_params(m)), 'min_history_days', 100))[rows].sum(1)
+        n = panel.eligibility(getattr(self.make(m), 'min_history_days', 100))[rows].sum(1)
         if (short := n * cap < 1 - 1e-12).any():
             i = int(short.argmax())
             _fail(f"max_position_weight {cap} cannot be fully invested on {decisions[i].date()}: {m} has {n[i]} "
@@ -174,11 +177,26 @@ def hash(self) -> str:
     return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 @patch_to(RunConfig)
+def class_of(self, model: str) -> type:
+    "The class of the config's `model`: the one at its `class` import path, or the one registered under its name."
+    spec = self.models[model].get('class')
+    try: return model_class(model) if spec is None else import_model(spec)
+    except ValueError as e: _fail(f"models.{model}: {e}")
+
+@patch_to(RunConfig)
 def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> dict:
-    "The constructor arguments of `model` (of class `cls`, or as registered) for `fold`, with the run options it takes."
+    "The constructor arguments of `model` (of class `cls`, or the config's) for `fold`, with the run options it takes."
     options = dict(seed=self.seed + fold, memory=self.memory)
-    accepted = (cls or model_class(model)).run_options
-    return self.models[model] | {k: v for k, v in options.items() if k in accepted and v is not None}
+    accepted = getattr(cls or self.class_of(model), 'run_options', ())
+    own = {k: v for k, v in self.models[model].items() if k != 'class'}
+    return own | {k: v for k, v in options.items() if k in accepted and v is not None}
+
+@patch_to(RunConfig)
+def make(self, model: str, fold: int = 0):
+    "A fresh instance of the config's `model` for `fold`; `ConfigError` naming it where its parameters are wrong."
+    cls, params = self.class_of(model), self.model_params(model, fold)
+    try: return cls(**params)
+    except (TypeError, ValueError) as e: _fail(f"model {model!r}: bad parameters {params} ({e})")
 
 # %% ../nbs/15_walkforward.ipynb #446abd18
 @dataclass
@@ -273,7 +291,7 @@ def _frame(v) -> pd.DataFrame:
 def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, cls: type | None = None,
              progress: bool = False) -> tuple[FoldResult, object]:
     "Stage one for one fold: fit a fresh model (of class `cls`, or as registered) on the past, collect its raw targets."
-    cls = cls or model_class(model_name)
+    cls = cls or config.class_of(model_name)
     seed_everything(config.seed + fold.index)
     model, t = cls(**config.model_params(model_name, fold.index, cls)), time.perf_counter()
     model.fit(panel.until(fold.train_end), (fold.train_start, fold.last_sample_end))
@@ -433,12 +451,12 @@ def simulate(config: RunConfig, targets: pd.DataFrame, panel: Panel) -> tuple[Ba
 def model_folds(config: RunConfig, model_name: str, panel: Panel) -> list[Fold]:
     "The folds of `model_name` under `config` (the model's embargo before each)."
     decisions = rebalance_schedule(panel.dates, config.rebalance, config.start, config.end)
-    embargo = make_model(model_name, config.model_params(model_name)).embargo_days
+    embargo = getattr(config.make(model_name), 'embargo_days', 0)
     return make_folds(panel.dates, decisions, config.retrain, config.window, config.train_days, embargo)
 
 def model_tasks(config: RunConfig, model_name: str, panel: Panel) -> list[FoldTask]:
     "The stage-one tasks of every fold of `model_name` under `config`, with their keys."
-    cls = model_class(model_name)
+    cls = config.class_of(model_name)
     key = lambda f: fold_key(model_name, config.model_params(model_name, f.index), f, panel, cls)
     return [FoldTask(config, model_name, cls, f, key(f)) for f in model_folds(config, model_name, panel)]
 

@@ -58,3 +58,13 @@ def test_an_unauthenticated_cluster_is_refused_unless_local(tmp_path, data, clus
     r = cli('run', str(tmp_path/'config.yaml'), '--address', 'auto', '--out', str(tmp_path/'reports'), cwd=tmp_path)
     assert r.returncode == 2 and 'without token authentication' in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path/'reports').exists()
+
+def test_own_model_on_a_ray_cluster_gives_the_serial_weights(tmp_path, data, cluster, cli):
+    "A model from a file next to the config travels to the Ray workers with its tasks (by value)."
+    from test_custom_model import write_run
+    config = write_run(tmp_path/'research', data)
+    for flags, out in ((['--address', 'auto', '--local-cluster'], 'ray'), ([], 'serial')):
+        r = cli('run', str(config), *flags, '--out', str(tmp_path/out), cwd=tmp_path)
+        assert r.returncode == 0, r.stderr[-3000:]
+    ray_w, serial_w = (pd.read_parquet(tmp_path/out/'own'/'my_ranker'/'weights.parquet') for out in ('ray', 'serial'))
+    assert ray_w.equals(serial_w)

@@ -10,9 +10,9 @@ from fastcore.basics import patch_to
 from ..data import Panel
 
 # %% auto #0
-__all__ = ['MODELS', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage', 'TrailingWindowModel',
-           'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance',
-           'distance_of_distances', 'HRP', 'model_class', 'register_model', 'make_model']
+__all__ = ['MODELS', 'MODEL_METHODS', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage',
+           'TrailingWindowModel', 'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance',
+           'distance_of_distances', 'HRP', 'import_model', 'model_class', 'register_model', 'make_model']
 
 # %% ../../nbs/06_models.base.ipynb #e432b17d
 class PortfolioModel:
@@ -206,13 +206,24 @@ MODELS: dict[str, type | str] = {
     **{m.name: m for m in (EqualWeight, InverseVolatility, MinimumVariance, MeanVariance, HRP)},
     'lstm': 'portfolio_nb.models.lstm:LSTMModel', 'stock_lstm': 'portfolio_nb.models.lstm:StockLSTMModel',
     'xlstm': 'portfolio_nb.models.xlstm:XLSTMPortfolioModel', 'gat': 'portfolio_nb.models.gat:GATPortfolioModel'}
+MODEL_METHODS = ('fit', 'predict_weights', 'get_model_info')  # what the engine calls on a model
+
+def import_model(path: str) -> type:
+    "The model class at the import path `module:Class`; `ValueError` saying what is wrong with it."
+    module, _, attr = path.partition(':') if isinstance(path, str) else ('', '', '')
+    if not module or not attr: raise ValueError(f"class {path!r}: an import path reads 'module:Class'")
+    try: cls = getattr(importlib.import_module(module), attr)
+    except AttributeError: raise ValueError(f"class {path!r}: module {module} has no {attr}") from None
+    except Exception as e:
+        raise ValueError(f"class {path!r}: module {module} does not import ({type(e).__name__}: {e})") from None
+    missing = [m for m in MODEL_METHODS if not callable(getattr(cls, m, None))] if isinstance(cls, type) else 'a class'
+    if missing: raise ValueError(f"class {path!r} is not a PortfolioModel: it lacks {missing}")
+    return cls
 
 def model_class(name: str) -> type:
     "The model class registered as `name` (imported on first use)."
     if name not in MODELS: raise ValueError(f"unknown model {name!r}; known: {sorted(MODELS)}")
-    if isinstance(MODELS[name], str):
-        module, cls = MODELS[name].split(':')
-        MODELS[name] = getattr(importlib.import_module(module), cls)
+    if isinstance(MODELS[name], str): MODELS[name] = import_model(MODELS[name])
     return MODELS[name]
 
 # %% ../../nbs/06_models.base.ipynb #a4c96978
