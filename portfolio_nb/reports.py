@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, base64, errno, functools, getpass, hashlib, html, importlib.resources, io, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, yaml
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 import portfolio_nb
@@ -214,10 +214,10 @@ def render_template(template, params: dict, run_dir, name: str) -> Path:
         finally: shutil.rmtree(kernel, ignore_errors=True)
     return Path(run_dir)/name
 
-def render_report(config_path, model: str, run_dir, template=TEMPLATE) -> Path:
+def render_report(config_path, model: str, run_dir, template=TEMPLATE, overrides=()) -> Path:
     "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb and .html, parquet, metrics)."
     params = dict(config_path=str(Path(config_path).resolve()), model=model,
-                  state_dir=str(Path(run_dir)/'.state'/model))
+                  state_dir=str(Path(run_dir)/'.state'/model), overrides=list(overrides))
     return render_template(template, params, run_dir, model)
 
 # %% ../nbs/18_reports.ipynb #bc479c74
@@ -371,10 +371,10 @@ def render_summary(run_dir, config: RunConfig, failed: dict | None = None) -> Pa
     return run_dir/'summary.html'
 
 # %% ../nbs/18_reports.ipynb #fd44e22e
-def render_reports(config_path, models: list, run_dir, workers: int = 1, progress: bool = True) -> dict:
+def render_reports(config_path, models: list, run_dir, workers: int = 1, progress: bool = True, overrides=()) -> dict:
     "Render the report of each of `models` from its finished folds, `workers` at a time; the failures, by model."
     def render(m):
-        t = time.perf_counter(); render_report(config_path, m, run_dir); return time.perf_counter() - t
+        t = time.perf_counter(); render_report(config_path, m, run_dir, overrides=overrides); return time.perf_counter() - t
     failed = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         futures = {pool.submit(render, m): m for m in models}
@@ -390,9 +390,9 @@ def render_reports(config_path, models: list, run_dir, workers: int = 1, progres
     return failed
 
 def run_reports(config_path, models=None, out='reports', executor=None, workers: int = 1,
-                progress: bool = True) -> Path:
+                progress: bool = True, overrides=()) -> Path:
     "Fit (with `executor`) and render each model of the config at `config_path` (or `models`), then the summary."
-    config = RunConfig.from_yaml(config_path)
+    config = RunConfig.from_yaml(config_path, overrides)
     models = list(config.models) if models is None else models
     unknown = [m for m in models if m not in config.models]
     if unknown:
@@ -402,7 +402,7 @@ def run_reports(config_path, models=None, out='reports', executor=None, workers:
     with folder_lock(Path(out)/config.name) as run_dir:  # one run per folder; everything above wrote nothing
         remove_stale_temporaries(run_dir)  # what killed renders left
         fit_run(config, models, panel, run_dir/'.state', executor, progress)
-        failed = render_reports(config_path, models, run_dir, workers, progress)
+        failed = render_reports(config_path, models, run_dir, workers, progress, overrides)
         shown = [m for m in current_reports(run_dir, config)[0] if m not in failed]
         summary = render_summary(run_dir, config, failed) if shown or not failed else None
     if failed:
@@ -431,6 +431,12 @@ def main(argv=None) -> int:
     run = sub.add_parser('run', help='render the reports of a run config')
     run.add_argument('config', help='YAML run config')
     run.add_argument('--models', help='comma-separated subset of the config\'s models')
+    show = sub.add_parser('config', help='print a run config as it runs: every preset value spelled out')
+    show.add_argument('config', help='YAML run config')
+    for p in (run, show):
+        p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', dest='overrides',
+                       help='override a config value, a dotted key and a YAML value (repeatable): '
+                            'models.lstm.net.hidden_size=128, seed=3')
     sweep = sub.add_parser('sweep', help='run a sweep and render its report')
     sweep.add_argument('config', help='YAML sweep config')
     for p in (run, sweep):
@@ -451,6 +457,9 @@ def main(argv=None) -> int:
         if a.command == 'sample-data':
             for name in SAMPLE_DATASETS: print(f"{name}: {build_sample_dataset(Path(a.dest)/name, name)}")
             return 0
+        if a.command == 'config':
+            print(yaml.safe_dump(RunConfig.from_yaml(a.config, a.overrides).resolved(), sort_keys=False), end='')
+            return 0
         t = time.perf_counter()
         try: executor = make_executor(a.workers, a.address, a.gpus_per_task, a.threads_per_task, a.local_cluster)
         except ValueError as e: raise ConfigError(str(e)) from None
@@ -459,7 +468,7 @@ def main(argv=None) -> int:
             print(f"sweep report: {report} ({time.perf_counter() - t:.0f} s)")
         else:
             models = a.models.split(',') if a.models else None
-            print(f"summary: {run_reports(a.config, models, a.out, executor, a.workers)} "
+            print(f"summary: {run_reports(a.config, models, a.out, executor, a.workers, overrides=a.overrides)} "
                   f"({time.perf_counter() - t:.0f} s)")
         return 0
     except ConfigError as e:

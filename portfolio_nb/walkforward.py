@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
-import ast, dataclasses, functools, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
+import ast, copy, dataclasses, difflib, functools, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +19,12 @@ from .models.base import MODELS, import_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml', 'import_from',
-           'beside', 'Fold', 'make_folds', 'package_imports', 'fit_sources', 'code_hash', 'fold_key', 'FoldResult',
-           'fit_fold', 'StateError', 'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes',
-           'FoldError', 'run_task', 'exit_with_parent', 'serve_tasks', 'SerialExecutor', 'WalkForwardResult',
-           'simulate', 'model_folds', 'model_tasks', 'fit_folds', 'run_walkforward']
+__all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml',
+           'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports', 'fit_sources',
+           'code_hash', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest', 'FoldStore', 'FoldTask',
+           'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent', 'serve_tasks',
+           'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
+           'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -52,6 +53,7 @@ def _fail(msg): raise ConfigError(msg)
 def _count(v, low=0): return isinstance(v, int) and not isinstance(v, bool) and v >= low
 def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 
+CONSTRAINT_KEYS = [f.name for f in dataclasses.fields(PortfolioConstraints)]
 FOLDER_NAME = r'[A-Za-z0-9][A-Za-z0-9._-]{0,99}'  # a run's or a model's name: one folder name, nothing to escape
 def _folder_name(v): return isinstance(v, str) and re.fullmatch(FOLDER_NAME, v) is not None
 
@@ -109,10 +111,37 @@ def beside(path, relative) -> str:
     "`relative` (a path from a config file) as a path: absolute as it is, else from the folder of the file `path`."
     return str(relative) if Path(relative).is_absolute() else str(Path(path).resolve().parent/relative)
 
+def _nearest(word: str, known) -> str:
+    "', did you mean X?' for the known name nearest `word`, or nothing."
+    near = difflib.get_close_matches(word, list(known), n=1)
+    return f"; did you mean {near[0]!r}?" if near else ''
+
+def apply_overrides(d: dict, overrides=()) -> dict:
+    "The parsed config `d` with each `dotted.key=value` of `overrides` set (values read as YAML); unknown keys refused."
+    d = copy.deepcopy(d)
+    for item in overrides:
+        key, sep, raw = str(item).partition('=')
+        if not sep or not key: _fail(f"--set {item!r}: expected key=value, e.g. seed=3 or models.lstm.net.hidden_size=128")
+        try: value = yaml.safe_load(raw) if raw.strip() else None
+        except (yaml.YAMLError, ValueError) as e: _fail(f"--set {key}: {raw!r} is not a YAML value ({str(e).splitlines()[0]})")
+        parts, node = key.split('.'), d
+        known = [f.name for f in dataclasses.fields(RunConfig)]
+        if parts[0] not in known: _fail(f"--set {key}: unknown config key {parts[0]!r}{_nearest(parts[0], known)}")
+        if parts[0] == 'models' and len(parts) > 1 and parts[1] not in (d.get('models') or {}):
+            _fail(f"--set {key}: the config has no model {parts[1]!r}{_nearest(parts[1], d.get('models') or {})}")
+        if parts[0] == 'constraints' and len(parts) > 1 and parts[1] not in CONSTRAINT_KEYS:
+            _fail(f"--set {key}: unknown constraint {parts[1]!r}{_nearest(parts[1], CONSTRAINT_KEYS)}")
+        for part in parts[:-1]:
+            if node.get(part) is None: node[part] = {}
+            if not isinstance(node[part], dict): _fail(f"--set {key}: {part} is {node[part]!r}, not a mapping")
+            node = node[part]
+        node[parts[-1]] = value
+    return d
+
 @patch_to(RunConfig, cls_method=True)
-def from_yaml(cls, path) -> RunConfig:
-    "A checked `RunConfig` from a YAML file; a relative `data` folder is read from the file's folder, which imports."
-    d = read_yaml(path)
+def from_yaml(cls, path, overrides=()) -> RunConfig:
+    "A checked `RunConfig` from a YAML file and `--set` overrides; a relative `data` is read from the file's folder."
+    d = apply_overrides(read_yaml(path), overrides)
     import_from(Path(path).resolve().parent)  # a model's own `class: module:Class` may live next to the config
     if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
     return cls.from_dict(d)
@@ -190,6 +219,18 @@ def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> di
     accepted = getattr(cls or self.class_of(model), 'run_options', ())
     own = {k: v for k, v in self.models[model].items() if k != 'class'}
     return own | {k: v for k, v in options.items() if k in accepted and v is not None}
+
+@patch_to(RunConfig)
+def resolved(self) -> dict:
+    "The config as it runs: every model with its class and all its parameters, preset values spelled out."
+    def model(m):
+        made, cls = self.make(m), self.class_of(m)
+        info = {k: v for k, v in made.get_model_info().items() if k not in ('name', 'method')}
+        spelled = made.resolved_preset() if hasattr(made, 'resolved_preset') else {}
+        return {'class': f"{cls.__module__}:{cls.__qualname__}"} | self.model_params(m) | info | spelled
+    d = dataclasses.asdict(self) | {'constraints': dataclasses.asdict(PortfolioConstraints.from_dict(self.constraints)),
+                                    'models': {m: model(m) for m in self.models}}
+    return json.loads(json.dumps(d, default=str))  # plain YAML-able values (tuples as lists)
 
 @patch_to(RunConfig)
 def make(self, model: str, fold: int = 0):

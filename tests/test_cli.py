@@ -109,3 +109,17 @@ def test_scores_are_judged_at_the_holding_period(tmp_path, data, cli):
     scores, returns = pd.read_parquet(out/'scores.parquet'), load_panel(data, verbose=False).returns
     hold = holding_returns(returns, scores.index, pd.read_parquet(out/'portfolio_returns.parquet').index[-1])
     assert metrics['rank_ic_hold'] == pytest.approx(information_coefficient(scores, hold, 'spearman').mean())
+
+def test_set_overrides_the_config_everywhere(tmp_path, data, cli):
+    "--set values reach the fit, the report's kernel and its printed config; a wrong key is refused with the nearest."
+    path = write_config(tmp_path, data, models=dict(equal_weight={}))
+    r = cli('run', str(path), '--set', 'constraints.transaction_cost_bps=50', '--set', 'name=cheap',
+            '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = tmp_path/'reports'/'cheap'
+    costs = pd.read_parquet(run/'equal_weight'/'portfolio_returns.parquet').cost
+    turnover = pd.read_parquet(run/'equal_weight'/'portfolio_returns.parquet').turnover
+    assert costs.iloc[0] == pytest.approx(turnover.iloc[0] * 50e-4, rel=1e-9)
+    assert 'transaction_cost_bps: 50' in (run/'equal_weight'/'report.html').read_text()
+    r = cli('run', str(path), '--set', 'constraints.transaction_cost=50', cwd=tmp_path)
+    assert r.returncode == 2 and "did you mean 'transaction_cost_bps'?" in r.stderr and len(r.stderr.strip().splitlines()) == 1

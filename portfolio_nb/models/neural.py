@@ -195,6 +195,15 @@ def get_model_info(self) -> dict:
     "Name, parameters and, once fitted, the training record of the last fold."
     return super(NeuralPortfolioModel, self).get_model_info() | getattr(self, 'fit_info', {})
 
+# %% ../../nbs/11_models.neural.ipynb #f7ca5a85
+@patch_to(NeuralPortfolioModel)
+def resolved_preset(self) -> dict:
+    "The feature config, network config, train config and sampling this model uses: preset and overrides merged."
+    defaults = {f.name: f.default for f in dataclasses.fields(self.net_config) if f.default is not dataclasses.MISSING} \
+        if self.net_config else {}
+    return dict(features=asdict(self.feature_config), net=defaults | self.net_overrides, train=asdict(self.train_config),
+                sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days)
+
 # %% ../../nbs/11_models.neural.ipynb #3797149a
 @patch_to(NeuralPortfolioModel)
 def save_checkpoint(self, path):
