@@ -4,14 +4,16 @@
 
 # %% ../nbs/07_losses.ipynb #5a9b4c4d
 from __future__ import annotations
+import importlib
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from fastcore.basics import patch_to, store_attr
 from .metrics import daily_rate
 
 # %% auto #0
-__all__ = ['portfolio_returns', 'pooled_sharpe', 'pooled_volatility', 'SharpeRatioLoss', 'path_max_drawdown', 'turnover',
-           'MultiObjectiveLoss', 'TargetVolatilityLoss', 'soft_rank', 'exact_rank', 'spearman_correlation', 'rank_loss',
+__all__ = ['LOSSES', 'portfolio_returns', 'pooled_sharpe', 'pooled_volatility', 'SharpeRatioLoss', 'path_max_drawdown',
+           'turnover', 'MultiObjectiveLoss', 'TargetVolatilityLoss', 'multi_objective', 'target_volatility',
+           'portfolio_loss', 'soft_rank', 'exact_rank', 'spearman_correlation', 'rank_loss',
            'dispersion_scaled_huber_loss', 'combined_rank_regression_loss']
 
 # %% ../nbs/07_losses.ipynb #5908bf9f
@@ -109,6 +111,31 @@ class TargetVolatilityLoss(nn.Module):
         r = portfolio_returns(weights, future_returns, mask, self.drift)
         gap = pooled_volatility(r, self.periods, self.eps) - self.target_volatility
         return gap ** 2 - self.sharpe_weight * pooled_sharpe(r, self.risk_free, self.periods, self.eps)
+
+# %% ../nbs/07_losses.ipynb #6e8605f4
+def multi_objective(sharpe: float = 1.0, drawdown: float = 0.5, turnover: float = 0.1) -> MultiObjectiveLoss:
+    "The spec's multi-objective loss by the weights of its terms: the Sharpe ratio, the drawdown, the turnover."
+    return MultiObjectiveLoss(sharpe_weight=sharpe, drawdown_weight=drawdown, turnover_weight=turnover)
+
+def target_volatility(target: float = 0.10, sharpe: float = 0.0) -> TargetVolatilityLoss:
+    "The spec's volatility-targeting loss: the squared gap to `target` (annualized), less `sharpe` x the Sharpe ratio."
+    return TargetVolatilityLoss(target_volatility=target, sharpe_weight=sharpe)
+
+LOSSES = dict(sharpe=SharpeRatioLoss, multi_objective=multi_objective, target_volatility=target_volatility)
+
+def portfolio_loss(spec='sharpe'):
+    "The objective named by `spec`: a name or `module:callable`, or {name: {arguments}}; `ValueError` if it is not one."
+    name, args = next(iter(spec.items())) if isinstance(spec, dict) and len(spec) == 1 else (spec, {})
+    if not isinstance(name, str) or not isinstance(args or {}, dict):
+        raise ValueError(f"loss must be a name or {{name: {{arguments}}}}, not {spec!r}")
+    if ':' in name:
+        module, _, attr = name.partition(':')
+        try: make = getattr(importlib.import_module(module), attr)
+        except Exception as e: raise ValueError(f"loss {name!r} does not import ({type(e).__name__}: {e})") from None
+    elif name in LOSSES: make = LOSSES[name]
+    else: raise ValueError(f"unknown loss {name!r}; known: {sorted(LOSSES)}, or an import path module:callable")
+    try: return make(**(args or {}))
+    except TypeError as e: raise ValueError(f"loss {name!r}: bad arguments {args} ({e})") from None
 
 # %% ../nbs/07_losses.ipynb #9d83f658
 def soft_rank(x: Tensor, mask: Tensor, temperature: float = 0.05) -> Tensor:

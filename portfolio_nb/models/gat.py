@@ -184,9 +184,9 @@ class GATPortfolioModel(NeuralPortfolioModel):
 # %% ../../nbs/14_models.gat.ipynb #38d40675
 @patch_to(GATPortfolioModel)
 def loss(self, net, x, m, y):
-    "Negative realized Sharpe of the weights, plus optionally the rank loss of the scores."
+    "The `loss` objective of the weights (the Sharpe ratio by default), plus optionally the rank loss of the scores."
     w, (score, *_) = net(x, m)
-    loss = SharpeRatioLoss()(w, y, m)
+    loss = self.objective(w, y, m)
     if self.params['rank_weight']:
         loss = loss + self.params['rank_weight'] * rank_loss(score, torch.nan_to_num(y).sum(-1), m)
     return loss

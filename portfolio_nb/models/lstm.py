@@ -90,7 +90,7 @@ class LSTMModel(NeuralPortfolioModel):
     def build_network(self, n_features):
         return LSTMPortfolioNetwork(LSTMModelConfig(**{**self.net_overrides, 'input_size': n_features,
                                                       'forecast_horizon': self.feature_config.forecast_horizon}))
-    def loss(self, net, x, m, y): return SharpeRatioLoss()(net(x, m)[0], y, m)
+    def loss(self, net, x, m, y): return self.objective(net(x, m)[0], y, m)
     def score_of(self, out): return out[1].sum(-1)
     def sample_bytes(self, X, mask):
         c = self.net.c
@@ -106,7 +106,7 @@ def mean_rank_ic(net, batches) -> float:
 # %% ../../nbs/12_models.lstm.ipynb #53328f1d
 class StockLSTMModel(NeuralPortfolioModel):
     "The model-details spec's StockLSTM as a PortfolioModel: a next-day ranker, long the top k positive predictions."
-    name, net_config = 'stock_lstm', StockLSTMConfig
+    name, net_config, trains_on = 'stock_lstm', StockLSTMConfig, 'scores (rank regression)'
     presets = {'cpu-small': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
                                          dict(hidden_size=32, num_layers=2, dropout=0.1),
                                          _small_train, sample_stride=10, train_lookback_days=756),

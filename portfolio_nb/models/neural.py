@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 from fastcore.basics import patch_to
 from ..data import Panel
 from ..features import FeatureConfig, compute_features, make_windows, make_targets
-from ..losses import portfolio_returns, pooled_sharpe
+from ..losses import portfolio_loss, portfolio_returns, pooled_sharpe
 from ..training import TrainConfig, Trainer, chronological_split, seed_everything, take_samples, to_device
 from .base import PortfolioModel
 
@@ -56,6 +56,7 @@ class NeuralPortfolioModel(PortfolioModel):
     run_options = ('memory', 'seed')
     presets: dict = {}
     net_config: type | None = None  # the dataclass of the network's config, whose fields `net` may set
+    trains_on = 'weights'  # what its loss reads: 'weights' (any `loss:` objective) or the model's own scores
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of the class's `presets`
                  min_history_days: int = 100,  # eligibility: observed returns up to a date
@@ -64,6 +65,7 @@ class NeuralPortfolioModel(PortfolioModel):
                  train: dict | None = None,  # overrides of the preset's `TrainConfig`
                  sample_stride: int | None = None,  # a training sample every this many days
                  train_lookback_days: int | None = None,  # train on the last this many days of the fold only
+                 loss: str | dict = 'sharpe',  # the objective on the weights: `losses.portfolio_loss`'s spec
                  progress: bool = False,  # show the trainer's epoch bars
                  memory: str | None = None,  # a GPU memory profile ('auto', '8gb', '12gb', '24gb')
                  seed: int = 0):  # seeds initialization, shuffling and dropout
@@ -80,8 +82,12 @@ class NeuralPortfolioModel(PortfolioModel):
                                            **({'memory': memory} if memory else {})})
         self.sample_stride = sample_stride or p.sample_stride
         self.train_lookback_days = train_lookback_days or p.train_lookback_days
+        if loss != 'sharpe' and self.trains_on != 'weights':
+            raise ValueError(f"{self.name} trains on its {self.trains_on}: a loss on portfolio weights does not apply")
+        self.objective = portfolio_loss(loss)
         super().__init__(min_history_days, preset=preset, features=features or {}, net=net or {}, train=train or {},
-                         sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days, seed=seed)
+                         sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days, seed=seed,
+                         loss=loss)
         self.embargo_days, self.progress = self.feature_config.forecast_horizon, progress
         self.net, self.trainer = None, None
 

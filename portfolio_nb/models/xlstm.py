@@ -145,9 +145,9 @@ def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, m
 # %% ../../nbs/13_models.xlstm.ipynb #e476f6f9
 @patch_to(XLSTMPortfolioModel)
 def loss(self, net, x, m, y):
-    "Negative realized Sharpe of the layer's weights plus risk calibration, rank, mu MSE and volatility floor terms."
+    "The `loss` objective of the layer's weights (the Sharpe ratio) plus risk calibration, rank, mu MSE, volatility floor."
     w, (mu, factor, diag) = net(x, m)
-    loss = SharpeRatioLoss()(w, y, m)
+    loss = self.objective(w, y, m)
     p = self.params
     realized = torch.where(m, torch.nan_to_num(y).sum(-1), 0.0)
     if p['risk_weight']: loss = loss + p['risk_weight'] * risk_nll(factor, diag, realized, m)
