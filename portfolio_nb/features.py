@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_features.ipynb #5bd6557b
 from __future__ import annotations
-import warnings
+import importlib, warnings
 from dataclasses import dataclass, field, fields
 from typing import Callable
 import numpy as np, pandas as pd, torch
@@ -13,8 +13,8 @@ from .data import Panel
 
 # %% auto #0
 __all__ = ['FEATURES', 'LSTM_FEATURES', 'RANKER_FEATURES', 'FEATURE_PRESETS', 'WINDOW_FIELDS', 'FeatureInputs', 'feature_inputs',
-           'Feature', 'FeatureConfig', 'cross_sectional_clean', 'FeatureCube', 'available_features', 'compute_cube',
-           'cube_key', 'compute_features', 'date_positions', 'make_windows', 'make_targets']
+           'Feature', 'import_feature', 'FeatureConfig', 'cross_sectional_clean', 'FeatureCube', 'available_features',
+           'compute_cube', 'cube_key', 'compute_features', 'date_positions', 'make_windows', 'make_targets']
 
 # %% ../nbs/02_features.ipynb #afed36ec
 @dataclass
@@ -54,6 +54,16 @@ def _register(name, doc, needs=()):
     "A decorator that puts a function of `FeatureInputs` into `FEATURES` as the feature `name`."
     def deco(fn): FEATURES[name] = Feature(fn, doc, needs); return fn
     return deco
+
+# %% ../nbs/02_features.ipynb #ba78c690
+def import_feature(path: str) -> Feature:
+    "Register and return the feature at the import path `module:function` (a function of `FeatureInputs`)."
+    module, _, attr = path.partition(':')
+    try: fn = getattr(importlib.import_module(module), attr)
+    except Exception as e: raise ValueError(f"feature {path!r} does not import ({type(e).__name__}: {e})") from None
+    if not callable(fn): raise ValueError(f"feature {path!r} is not a function of FeatureInputs")
+    FEATURES[path] = Feature(fn, (fn.__doc__ or path).strip().splitlines()[0], tuple(getattr(fn, 'needs', ())))
+    return FEATURES[path]
 
 # %% ../nbs/02_features.ipynb #df9c7558
 def _rsi(price: pd.DataFrame, n: int = 14) -> pd.DataFrame:
@@ -118,6 +128,8 @@ class FeatureConfig:
 
     def __post_init__(self):
         self.feature_set = tuple(self.feature_set)
+        for n in self.feature_set:
+            if ':' in n and n not in FEATURES: import_feature(n)
         unknown = [n for n in self.feature_set if n not in FEATURES]
         if unknown: raise ValueError(f"unknown features {unknown}; known: {sorted(FEATURES)}")
         if self.handle_missing not in ('forward_fill', 'none'):

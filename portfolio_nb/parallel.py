@@ -9,7 +9,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from fastcore.basics import patch_to
 from .data import Panel
-from .walkforward import FoldStore, RunConfig, SerialExecutor, fit_folds, model_tasks, run_task, serve_tasks
+from .walkforward import (IMPORT_ROOTS, FoldStore, RunConfig, SerialExecutor, fit_folds, model_tasks, run_task,
+                                      serve_tasks)
 
 # %% auto #0
 __all__ = ['LocalExecutor', 'installed', 'ray_token_auth', 'RayExecutor', 'make_executor', 'fit_run']
@@ -104,7 +105,7 @@ class RayExecutor:
             ray.cloudpickle.register_pickle_by_value(module)  # a model's own file travels with its tasks
         remote = ray.remote(run_task).options(num_cpus=self.threads, num_gpus=self.gpus, max_retries=self.retries)
         panel_ref = ray.put(panel)
-        pending = [remote.remote(t, panel_ref, self.threads) for t in tasks]
+        pending = [remote.remote(t, panel_ref, self.threads, list(IMPORT_ROOTS)) for t in tasks]  # configs' folders
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])

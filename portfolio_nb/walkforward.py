@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
-import ast, copy, dataclasses, difflib, functools, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
+import ast, copy, dataclasses, difflib, functools, importlib, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +19,11 @@ from .models.base import MODELS, import_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig', 'read_yaml',
-           'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports', 'fit_sources',
-           'code_hash', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest', 'FoldStore', 'FoldTask',
-           'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent', 'serve_tasks',
-           'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
+__all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig',
+           'read_yaml', 'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports',
+           'fit_sources', 'code_hash', 'named_code', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest',
+           'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent',
+           'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
            'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
@@ -103,9 +103,12 @@ def read_yaml(path) -> dict:
     if not isinstance(d, dict): _fail(f"{path}: a config is a mapping of keys, got {type(d).__name__}")
     return d
 
+IMPORT_ROOTS: list[str] = []  # the folders of the configs read in this process, on the import path
+
 def import_from(folder):
-    "Put `folder` at the front of the import path, once (local workers inherit it; Ray gets modules by value)."
+    "Put `folder` at the front of the import path, once (local workers inherit it; Ray workers are told it)."
     if str(folder) not in sys.path: sys.path.insert(0, str(folder))
+    if str(folder) not in IMPORT_ROOTS: IMPORT_ROOTS.append(str(folder))
 
 def beside(path, relative) -> str:
     "`relative` (a path from a config file) as a path: absolute as it is, else from the folder of the file `path`."
@@ -309,9 +312,23 @@ def code_hash(cls: type, root: Path | None = None) -> str:
         except (OSError, TypeError): pass  # a class typed into an interpreter has no source to hash
     return h.hexdigest()[:16]
 
+def named_code(params) -> str:
+    "A hash of the source of each module outside the package that `params` name as `module:name` (features, losses)."
+    names = []
+    def walk(v):
+        if isinstance(v, dict): [walk(x) for kv in v.items() for x in kv]
+        elif isinstance(v, (list, tuple)): [walk(x) for x in v]
+        elif isinstance(v, str) and re.fullmatch(r'[A-Za-z_][\w.]*:[A-Za-z_][\w.]*', v): names.append(v.split(':')[0])
+    walk(params)
+    h = hashlib.sha256()
+    for module in sorted(set(n for n in names if not n.startswith('portfolio_nb'))):
+        try: h.update(module.encode() + Path(importlib.import_module(module).__file__).read_bytes())
+        except Exception: h.update(module.encode())  # what does not import fails where the model is built
+    return h.hexdigest()[:16]
+
 def fold_key(model: str, params: dict, fold: Fold, panel: Panel, cls: type) -> str:
-    "Key of a fitted fold: the data it can read, the code that fits `cls`, the model, its parameters and dates."
-    parts = [panel.fingerprint(fold.decisions[-1]), code_hash(cls), model, params, fold.log()]
+    "Key of a fitted fold: the data it can read, the code that fits it, the model, its parameters and dates."
+    parts = [panel.fingerprint(fold.decisions[-1]), code_hash(cls), named_code(params), model, params, fold.log()]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 # %% ../nbs/15_walkforward.ipynb #05dae095
@@ -426,8 +443,10 @@ def checkpoint_bytes(model) -> bytes | None:
 class FoldError(RuntimeError):
     "A fold failed to fit or decide; the message names the model, the fold, its dates and the error."
 
-def run_task(task: FoldTask, panel: Panel, threads: int = 1) -> tuple[FoldTask, FoldResult, bytes | None]:
-    "Run one task with `threads` torch threads: the task, the fold's result and the model's checkpoint."
+def run_task(task: FoldTask, panel: Panel, threads: int = 1,
+             import_roots=()) -> tuple[FoldTask, FoldResult, bytes | None]:
+    "Run one task with `threads` torch threads (`import_roots` on the import path): the task, its result, checkpoint."
+    for folder in import_roots: import_from(folder)  # a worker elsewhere imports what the config names from there
     with torch_threads(threads):
         try: result, model = fit_fold(task.config, task.model, task.fold, panel, task.cls)
         except Exception as e:

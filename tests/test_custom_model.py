@@ -62,3 +62,34 @@ def test_own_model_in_a_sweep(tmp_path, data, cli):
     assert r.returncode == 0, r.stderr[-3000:]
     trials = pd.read_csv(tmp_path/'reports'/'own_sweep'/'report'/'trials.csv', index_col='trial')
     assert sorted(trials.lookback) == [20, 120] and 'rank_ic_hold' in trials
+
+FEATURE_AND_LOSS = '''
+from portfolio_nb.losses import TargetVolatilityLoss
+
+def range_5d(x):
+    "The 5-day range of the price index over its last value"
+    return (x.price.rolling(5).max() - x.price.rolling(5).min()) / x.price
+
+def calm(target: float = 0.08):
+    "Volatility targeting at a calm `target`."
+    return TargetVolatilityLoss(target_volatility=target)
+'''
+
+def write_neural(folder, data) -> 'Path':
+    "An LSTM on a feature and a loss of the researcher's own files next to its config."
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder/'my_research.py').write_text(FEATURE_AND_LOSS)
+    lstm = dict(preset='cpu-small', features=['returns', 'volatility_20d', 'my_research:range_5d'],
+                loss={'my_research:calm': {'target': 0.08}}, train=dict(epochs=1))
+    cfg = dict(name='own_lstm', data=str(data), start='2019-01-01', end='2020-12-31',
+               constraints=dict(max_position_weight=0.2), models=dict(lstm=lstm))
+    (folder/'config.yaml').write_text(yaml.safe_dump(cfg))
+    return folder/'config.yaml'
+
+def test_own_feature_and_loss_need_no_edit_in_the_package(tmp_path, data, cli):
+    config = write_neural(tmp_path/'research', data)
+    r = cli('config', str(config), cwd=tmp_path)
+    assert r.returncode == 0 and 'my_research:range_5d' in r.stdout and 'my_research:calm' in r.stdout, r.stderr
+    r = cli('run', str(config), '--out', str(tmp_path/'reports'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (tmp_path/'reports'/'own_lstm'/'lstm'/'report.html').exists()

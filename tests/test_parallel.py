@@ -68,3 +68,13 @@ def test_own_model_on_a_ray_cluster_gives_the_serial_weights(tmp_path, data, clu
         assert r.returncode == 0, r.stderr[-3000:]
     ray_w, serial_w = (pd.read_parquet(tmp_path/out/'own'/'my_ranker'/'weights.parquet') for out in ('ray', 'serial'))
     assert ray_w.equals(serial_w)
+
+def test_own_feature_and_loss_on_a_ray_cluster(tmp_path, data, cluster, cli):
+    "Features and losses named by import path import on the Ray workers (the config's folder is on their path)."
+    from test_custom_model import write_neural
+    config = write_neural(tmp_path/'research', data)
+    for flags, out in ((['--address', 'auto', '--local-cluster'], 'ray'), ([], 'serial')):
+        r = cli('run', str(config), *flags, '--out', str(tmp_path/out), cwd=tmp_path)
+        assert r.returncode == 0, r.stderr[-3000:]
+    ray_w, serial_w = (pd.read_parquet(tmp_path/out/'own_lstm'/'lstm'/'weights.parquet') for out in ('ray', 'serial'))
+    assert ray_w.equals(serial_w)

@@ -60,7 +60,7 @@ class NeuralPortfolioModel(PortfolioModel):
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of the class's `presets`
                  min_history_days: int = 100,  # eligibility: observed returns up to a date
-                 features: dict | None = None,  # overrides of the preset's `FeatureConfig`
+                 features: dict | str | list | None = None,  # overrides of the preset's `FeatureConfig`, a preset, names
                  net: dict | None = None,  # overrides of the preset's network config
                  train: dict | None = None,  # overrides of the preset's `TrainConfig`
                  sample_stride: int | None = None,  # a training sample every this many days
@@ -72,6 +72,8 @@ class NeuralPortfolioModel(PortfolioModel):
         if preset not in self.presets:
             raise ValueError(f"{self.name}: unknown preset {preset!r}; choose from {list(self.presets)}")
         p = self.presets[preset]
+        if isinstance(features, str): features = {'preset': features}  # a feature preset's name
+        elif isinstance(features, (list, tuple)): features = {'feature_set': list(features)}  # names, or module:function
         f = {**p.features, **(features or {}), 'min_history_days': min_history_days}
         self.feature_config = FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
         self.net_overrides = {**p.net, **(net or {})}
