@@ -10,7 +10,7 @@ def data(tmp_path_factory):
 
 def run_cli(*args, cwd, env=None):
     "Run `portfolio-nb` with `args` in `cwd`; the completed process (text output)."
-    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())', *args],
+    return subprocess.run([sys.executable, '-c', 'import sys; from portfolio_nb.cli import main; sys.exit(main())', *args],
                           cwd=cwd, capture_output=True, text=True, env=env)
 
 @pytest.fixture

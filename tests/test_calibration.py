@@ -1,6 +1,6 @@
 """Calibration through the CLI: on a planted panel every neural model finds the signal (rank IC at the holding period at
 least half the oracle's, net Sharpe above 1/N's); on the same panel without the signal none finds anything (a model
-that does is leaking). The panels, the bars and how to read them: nbs/19_calibration.ipynb."""
+that does is leaking). The panels, the bars and how to read them: nbs/20_calibration.ipynb."""
 import pandas as pd, pytest, yaml
 from conftest import run_cli
 from portfolio_nb.data import load_panel

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd, psutil, pytest, yaml
 from conftest import run_cli
 
-CLI = [sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())']
+CLI = [sys.executable, '-c', 'import sys; from portfolio_nb.cli import main; sys.exit(main())']
 
 def write_config(path: Path, data, **over) -> Path:
     "A small run config (two baselines, 2019-2020) at `path`."

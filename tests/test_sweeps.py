@@ -30,7 +30,7 @@ def test_a_killed_sweep_resumes_to_the_same_trials(tmp_path, data, cli):
     import subprocess, sys, time
     path = write_sweep(tmp_path, data, 3)
     assert cli('sweep', str(path), '--out', str(tmp_path/'straight'), cwd=tmp_path).returncode == 0
-    killed = subprocess.Popen([sys.executable, '-c', 'import sys; from portfolio_nb.reports import main; sys.exit(main())',
+    killed = subprocess.Popen([sys.executable, '-c', 'import sys; from portfolio_nb.cli import main; sys.exit(main())',
                                'sweep', str(path), '--out', str(tmp_path/'stopped')], cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = tmp_path/'stopped'/'mv'/'.state'/'trial_0000.parquet'
