@@ -4,142 +4,25 @@
 
 # %% ../nbs/18_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import base64, errno, functools, getpass, hashlib, html, importlib.resources, io, json, os, re, shutil, tempfile, time
+import base64, errno, getpass, html, importlib.resources, io, os, re, shutil, tempfile, time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-import portfolio_nb
-from .data import atomic_file, atomic_folder, folder_lock, remove_stale_temporaries
+from .data import Panel, atomic_folder, atomic_file, folder_lock, remove_stale_temporaries
 from .walkforward import ConfigError, RunConfig
 from .parallel import fit_run
 from .sweeps import SweepConfig
-from .backtest import run_backtest
-from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, information_coefficient,
-                                  sharpe_ratio)
+from .metrics import drawdown, sharpe_ratio
+from .record import Benchmark, RunRecord, benchmark_of, record_run, run_stamp
 
 # %% auto #0
 __all__ = ['TEMPLATE', 'KERNEL_FOLDER', 'SUMMARY_FIRST', 'PERCENT_COLUMNS', 'SORT_SCRIPT', 'SUMMARY_STYLE', 'SWEEP_TEMPLATE',
-           'plot_weights', 'realized_volatility', 'circle_layout', 'plot_graph', 'period_returns', 'monthly_table',
-           'drawdown_table', 'cost_sensitivity', 'ic_decay', 'quantile_returns', 'rank_autocorrelation', 'verdict',
-           'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'DiskFull', 'disk_full', 'package_version',
-           'run_stamp', 'render_template', 'render_report', 'current_reports', 'summary_table', 'sharpe_variances',
-           'sortable_table', 'excess_wealth', 'plot_excess_wealth', 'plot_drawdowns', 'render_summary',
-           'render_reports', 'run_reports', 'run_sweep_report']
-
-# %% ../nbs/18_reports.ipynb #0fbafb0f
-def plot_weights(weights: pd.DataFrame, top: int = 10, ax=None):
-    "Stacked area of target weights over rebalance dates: the largest `top` names and the rest as 'other'."
-    ax = ax or plt.subplots(figsize=(10, 3.5))[1]
-    names = weights.mean().nlargest(top).index
-    shown = weights[names].assign(other=weights.drop(columns=names).sum(axis=1))
-    colors = list(plt.cm.tab20.colors[:len(names)]) + ['lightgrey']
-    ax.stackplot(shown.index, shown.T.to_numpy(), labels=shown.columns, colors=colors, step='post')
-    ax.set_ylim(0, max(1.0, shown.sum(axis=1).max())); ax.set_title('target weights at each rebalance')
-    ax.legend(loc='center left', bbox_to_anchor=(1, 0.5), fontsize=7)
-    return ax
-
-# %% ../nbs/18_reports.ipynb #98f1053f
-def realized_volatility(net: pd.Series, decisions: pd.DatetimeIndex, periods: int = 252) -> pd.Series:
-    "Annualized volatility of the daily returns `net` over each holding period (a decision, exclusive, to the next)."
-    held_since = pd.Series(decisions, decisions).reindex(net.index).ffill().shift(1)
-    return (net.groupby(held_since).std() * np.sqrt(periods)).rename('realized').rename_axis('date')
-
-# %% ../nbs/18_reports.ipynb #1dd4ea13
-def circle_layout(names) -> dict:
-    "Positions of `names` evenly spaced on the unit circle, by name."
-    angles = np.linspace(0, 2 * np.pi, len(names), endpoint=False)
-    return {n: (np.cos(a), np.sin(a)) for n, a in zip(names, angles)}
-
-def plot_graph(edges: pd.DataFrame, ax, top: int = 25):
-    "The `top` strongest-attention `edges` (source, target, rho, attention) of one date on a circle."
-    e = edges.nlargest(top, 'attention')
-    xy = circle_layout(sorted(set(e.source) | set(e.target)))
-    for s, t, rho, a in e[['source', 'target', 'rho', 'attention']].itertuples(index=False):
-        ax.plot(*zip(xy[s], xy[t]), color='tab:blue' if rho > 0 else 'tab:red', lw=0.5 + 6 * a, alpha=0.6)
-    for n, (x, y) in xy.items():
-        ax.text(x, y, n, fontsize=7, ha='center', va='center', bbox=dict(boxstyle='round', fc='w', lw=0.3))
-    ax.axis('off'); ax.set_aspect('equal')
-    return ax
-
-# %% ../nbs/18_reports.ipynb #f4044817
-def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | pd.DataFrame:
-    "Compounded return of the daily returns `r` (a Series or columns) over each calendar year ('Y') or month ('M')."
-    return (1 + r).groupby(r.index.to_period(freq)).prod(min_count=1) - 1
-
-# %% ../nbs/18_reports.ipynb #7067ccee
-def monthly_table(r: pd.Series) -> pd.DataFrame:
-    "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
-    m = period_returns(r, 'M')
-    table = pd.DataFrame({'year': m.index.year, 'month': m.index.month, 'r': m.to_numpy()}).pivot(
-        index='year', columns='month', values='r').reindex(columns=range(1, 13))
-    return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
-
-# %% ../nbs/18_reports.ipynb #92fa8d27
-def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
-    "The `top` deepest drawdowns of the daily returns `r`: depth, start (the peak), trough, recovery, and their days."
-    dd = drawdown(r)
-    episode = (dd >= 0).cumsum()  # each day at a peak opens an episode; the days under it follow
-    g = dd.groupby(episode)
-    days = pd.Series(dd.index, dd.index).groupby(episode)
-    t = pd.DataFrame(dict(depth=g.min(), start=days.first(), trough=g.idxmin()))
-    t['recovery'] = days.first().shift(-1)  # the next episode opens on the day the peak is regained
-    t = t[t.depth < 0].nsmallest(top, 'depth').reset_index(drop=True)
-    t['days_to_trough'] = [len(dd.loc[a:b]) - 1 for a, b in zip(t.start, t.trough)]
-    t['days_to_recover'] = [len(dd.loc[a:b]) - 1 if pd.notna(b) else np.nan for a, b in zip(t.trough, t.recovery)]
-    return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
-
-# %% ../nbs/18_reports.ipynb #59b0f09c
-def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
-                     delisting_return: float = 0.0) -> pd.DataFrame:
-    "Net Sharpe ratio, annual return and cost drag of traded `weights` backtested on `panel` at each of `costs` bps."
-    rows = {c: run_backtest(weights, panel, c, end, delisting_return).returns for c in costs}
-    return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
-                                 cost_drag=cost_drag(f)) for c, f in rows.items()}).T.rename_axis('cost_bps')
-
-# %% ../nbs/18_reports.ipynb #7ba4eabd
-def ic_decay(scores: pd.DataFrame, returns: pd.DataFrame, horizons=range(1, 22), end=None) -> pd.Series:
-    "Mean rank IC of `scores` against the forward `returns` (up to `end`) compounded over each of `horizons` days."
-    returns = returns.loc[:end]
-    return pd.Series({h: information_coefficient(scores, forward_returns(returns, h), 'spearman').mean()
-                      for h in horizons}, name='rank_ic').rename_axis('horizon')
-
-# %% ../nbs/18_reports.ipynb #d5b8a4fd
-def quantile_returns(scores: pd.DataFrame, forward: pd.DataFrame, q: int = 5) -> pd.DataFrame:
-    "Mean `forward` return per score quantile (1 lowest .. `q`) at each date of `scores`, and top-minus-bottom spread."
-    s, f = scores.align(forward, join='inner')
-    s = s.where(f.notna())
-    bucket = np.ceil(s.rank(axis=1, pct=True) * q).clip(1, q)
-    means = pd.DataFrame({'bucket': bucket.stack(), 'r': f.where(s.notna()).stack()}).dropna()
-    table = means.groupby([means.index.get_level_values(0), 'bucket']).r.mean().unstack()
-    table.columns = table.columns.astype(int)
-    return table.assign(spread=table[q] - table[1]).rename_axis(index='date', columns='quantile')
-
-# %% ../nbs/18_reports.ipynb #4b4804c8
-def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
-    "Rank correlation of the scores at each decision with those at the one before, over the names scored at both."
-    return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
-
-# %% ../nbs/18_reports.ipynb #3b2da2c4
-def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bps: float, level: float = 0.05) -> str:
-    "A Markdown paragraph: `model`'s metrics `m` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
-    span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}, net of {cost_bps:g} bps trading costs"
-    if model == 'equal_weight':
-        head = f"**{model} is 1/N**, the benchmark of the other reports ({span}): Sharpe ratio **{m['sharpe']:.2f}**."
-    else:
-        p, d = vs['p_value'], vs['sharpe_diff']
-        call = ('no test possible' if not p == p else 'beats 1/N beyond chance' if p < level and d > 0
-                else 'trails 1/N beyond chance' if p < level else 'is not distinguishable from 1/N')
-        head = (f"**{model} {call}** ({span}): Sharpe ratio **{m['sharpe']:.2f}** "
-                f"against **{benchmark['sharpe']:.2f}** for 1/N, a difference of **{d:+.2f}** with p = **{p:.2f}** "
-                f"(Ledoit-Wolf 2008 HAC test, two-sided).")
-    ic = (f" Rank IC at the holding period {m['rank_ic_hold']:+.3f} (t = {m['rank_ic_hold_t_stat']:.1f})."
-          if 'rank_ic_hold' in m else '')
-    return (f"{head} PSR {m['psr']:.2f} (probability the true Sharpe ratio is above 0), DSR {m['dsr']:.2f} (deflated "
-            f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
-            f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, "
-            f"max drawdown {m['max_drawdown']:.1%}.")
+           'ipc_kernel_manager', 'notebook_to_html', 'ReportError', 'DiskFull', 'disk_full', 'render_template',
+           'render_report', 'current_reports', 'summary_table', 'sharpe_variances', 'sortable_table', 'excess_wealth',
+           'plot_excess_wealth', 'plot_drawdowns', 'render_summary', 'render_reports', 'run_reports',
+           'run_sweep_report']
 
 # %% ../nbs/18_reports.ipynb #a362c1f5
 TEMPLATE = Path(str(importlib.resources.files('portfolio_nb')/'templates'/'walkforward.ipynb'))
@@ -179,26 +62,16 @@ def disk_full(e: BaseException) -> bool:
     "Whether `e` (or the error a kernel raised) is the device running out of space."
     return (isinstance(e, OSError) and e.errno == errno.ENOSPC) or 'No space left on device' in str(getattr(e, 'evalue', e))
 
-@functools.cache
-def package_version() -> str:
-    "A hash of the installed package's sources and report templates: the code a report is rendered with."
-    root, h = Path(portfolio_nb.__file__).parent, hashlib.sha256()
-    for f in sorted([*root.rglob('*.py'), *root.rglob('*.ipynb')]): h.update(f.relative_to(root).as_posix().encode() + f.read_bytes())
-    return h.hexdigest()[:16]
-
-def run_stamp(config: RunConfig) -> str:
-    "What a report was rendered from: the config and the package's code (the summary puts together equal stamps only)."
-    return f"{config.hash()}-{package_version()}"
-
 # %% ../nbs/18_reports.ipynb #f5ea7851
-def render_template(template, params: dict, run_dir, name: str) -> Path:
-    "Execute `template` with `params` (and `out_dir`) into `run_dir/name/` (report.ipynb, report.html, what it writes)."
+def render_template(template, params: dict, run_dir, name: str, fill=None) -> Path:
+    "Execute `template` with `params` into `run_dir/name/`; `fill(folder)` first writes what it reads, and names it."
     import papermill as pm
     KERNEL_FOLDER.mkdir(exist_ok=True); remove_stale_temporaries(KERNEL_FOLDER)  # what killed kernels left
     with atomic_folder(Path(run_dir)/name) as tmp:
         kernel = Path(tempfile.mkdtemp(prefix=f'.kernel.{os.getpid()}.', dir=KERNEL_FOLDER))
         try:
-            pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params | dict(out_dir=str(tmp)),
+            params = params | (fill(tmp) if fill else {})
+            pm.execute_notebook(str(template), str(tmp/'report.ipynb'), parameters=params,
                                 progress_bar=False, cwd=os.getcwd(), kernel_name='python3',
                                 kernel_manager_class=ipc_kernel_manager(kernel))
             notebook_to_html(tmp/'report.ipynb', tmp/'report.html')
@@ -213,11 +86,13 @@ def render_template(template, params: dict, run_dir, name: str) -> Path:
         finally: shutil.rmtree(kernel, ignore_errors=True)
     return Path(run_dir)/name
 
-def render_report(config_path, model: str, run_dir, template=TEMPLATE, overrides=()) -> Path:
-    "Execute the walk-forward template for `model` into `run_dir/model/` (report.ipynb and .html, parquet, metrics)."
-    params = dict(config_path=str(Path(config_path).resolve()), model=model,
-                  state_dir=str(Path(run_dir)/'.state'/model), overrides=list(overrides))
-    return render_template(template, params, run_dir, model)
+def render_report(config: RunConfig, model: str, panel: Panel, run_dir, benchmark: Benchmark | None = None,
+                  template=TEMPLATE) -> Path:
+    "Compute `model`'s run record from its folds in `run_dir/.state/` and render the template on it into `run_dir/model/`."
+    try: record = record_run(config, model, panel, Path(run_dir)/'.state'/model, benchmark)
+    except Exception as e: raise ReportError(f"{model}: its run record failed: {type(e).__name__}: {e}") from e
+    return render_template(template, {}, run_dir, model, fill=lambda folder: dict(record_dir=str(record.write(folder))))
+
 
 # %% ../nbs/18_reports.ipynb #bc479c74
 def _png(fig, alt: str = 'figure') -> str:
@@ -227,23 +102,20 @@ def _png(fig, alt: str = 'figure') -> str:
 
 def current_reports(run_dir, config: RunConfig) -> tuple[list, list]:
     "The models of `config` with a report rendered from it and this code under `run_dir`, and those with another."
-    stamp = lambda m: json.loads((Path(run_dir)/m/'metrics.json').read_text()).get('run_stamp')
-    rendered = [m for m in config.models if (Path(run_dir)/m/'metrics.json').exists()]
+    stamps = {m: RunRecord.stamp_of(Path(run_dir)/m) for m in config.models}
     now = run_stamp(config)
-    return [m for m in rendered if stamp(m) == now], [m for m in rendered if stamp(m) != now]
+    return [m for m, s in stamps.items() if s == now], [m for m, s in stamps.items() if s not in (None, now)]
 
 SUMMARY_FIRST = ['sharpe', 'sharpe_diff_vs_1n', 'p_value_vs_1n', 'dsr', 'psr', 'rank_ic_hold', 'rank_ic_hold_t_stat',
                  'annual_return', 'annual_volatility', 'max_drawdown', 'avg_turnover', 'cost_drag']
 
 def summary_table(run_dir, models) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Metrics (models x metrics, by net Sharpe ratio, with the test against 1/N) and daily net returns of `models`."
-    run_dir = Path(run_dir)
-    net = pd.DataFrame({m: pd.read_parquet(run_dir/m/'portfolio_returns.parquet').net for m in models})
-    docs = {m: json.loads((run_dir/m/'metrics.json').read_text()) for m in models}
-    vs = lambda d, k: d.get('vs_equal_weight', {}).get(k, np.nan)
-    table = pd.DataFrame({m: d['metrics'] | {'sharpe_diff_vs_1n': vs(d, 'sharpe_diff'),
-                                             'p_value_vs_1n': vs(d, 'p_value')}
-                          for m, d in docs.items()}).T.astype(float)
+    records = {m: RunRecord.read(Path(run_dir)/m) for m in models}
+    net = pd.DataFrame({m: r.portfolio_returns.net for m, r in records.items()})
+    table = pd.DataFrame({m: r.metrics | {'sharpe_diff_vs_1n': r.vs_equal_weight['sharpe_diff'],
+                                          'p_value_vs_1n': r.vs_equal_weight['p_value']}
+                          for m, r in records.items()}).T.astype(float)
     table = table[[c for c in SUMMARY_FIRST if c in table] + [c for c in table if c not in SUMMARY_FIRST]]
     return table.sort_values('sharpe', ascending=False).rename_axis('model'), net
 
@@ -370,10 +242,16 @@ def render_summary(run_dir, config: RunConfig, failed: dict | None = None) -> Pa
     return run_dir/'summary.html'
 
 # %% ../nbs/18_reports.ipynb #fd44e22e
-def render_reports(config_path, models: list, run_dir, workers: int = 1, progress: bool = True, overrides=()) -> dict:
+def render_reports(config: RunConfig,  # the run
+                   models: list,  # the models to render, each with its folds fitted
+                   panel: Panel,  # the run's data
+                   run_dir,  # the run's folder
+                   benchmark: Benchmark | None = None,  # 1/N over the run, shared by the records
+                   workers: int = 1,  # reports rendered at once
+                   progress: bool = True) -> dict:
     "Render the report of each of `models` from its finished folds, `workers` at a time; the failures, by model."
     def render(m):
-        t = time.perf_counter(); render_report(config_path, m, run_dir, overrides=overrides); return time.perf_counter() - t
+        t = time.perf_counter(); render_report(config, m, panel, run_dir, benchmark); return time.perf_counter() - t
     failed = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         futures = {pool.submit(render, m): m for m in models}
@@ -401,7 +279,8 @@ def run_reports(config_path, models=None, out='reports', executor=None, workers:
     with folder_lock(Path(out)/config.name) as run_dir:  # one run per folder; everything above wrote nothing
         remove_stale_temporaries(run_dir)  # what killed renders left
         fit_run(config, models, panel, run_dir/'.state', executor, progress)
-        failed = render_reports(config_path, models, run_dir, workers, progress, overrides)
+        benchmark = benchmark_of(config, panel) if set(models) - {'equal_weight'} else None  # once for every report
+        failed = render_reports(config, models, panel, run_dir, benchmark, workers, progress)
         shown = [m for m in current_reports(run_dir, config)[0] if m not in failed]
         summary = render_summary(run_dir, config, failed) if shown or not failed else None
     if failed:
@@ -420,4 +299,4 @@ def run_sweep_report(sweep_path, out='reports', executor=None, progress: bool = 
     if progress:
         tqdm.write(f"{sweep.name}: {res.n_trials} trials ({res.fitted} folds fitted now, the rest from the store)")
     params = dict(sweep_path=str(Path(sweep_path).resolve()), out=str(Path(out).resolve()))
-    return render_template(SWEEP_TEMPLATE, params, Path(out)/sweep.name, 'report')
+    return render_template(SWEEP_TEMPLATE, params, Path(out)/sweep.name, 'report', fill=lambda folder: dict(out_dir=str(folder)))
