@@ -12,7 +12,7 @@ from .data import Panel, panel_from_frames
 
 # %% auto #0
 __all__ = ['synthetic_panel', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead', 'fit_and_decide',
-           'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits', 'TrailingMomentum']
+           'check_lookahead_all', 'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits', 'TrailingMomentum']
 
 # %% ../nbs/01_testing.ipynb #ee62c7ff
 def synthetic_panel(
@@ -122,6 +122,23 @@ def fit_and_decide(make_model: Callable, panel: Panel, fit_end, dates) -> pd.Dat
     last = panel.dates[panel.row(fit_end) - getattr(model, 'embargo_days', 0)]
     model.fit(panel.until(fit_end), (panel.dates[0], last))
     return pd.DataFrame([model.predict_weights(d, panel.until(d)).rename(d) for d in dates]).rename_axis('date')
+
+# %% ../nbs/01_testing.ipynb #9b08757c
+def check_lookahead_all(
+    probes: dict,  # registered model name -> the parameters it is probed with (a name not here: its defaults)
+    panel: Panel | None = None,  # default: `synthetic_panel` of 500 days and 10 names, T01 without returns at rows 166-175
+    fit_end: int = 149,  # row of the end of the fit
+    date: int = 168,  # row of D, inside T01's hole
+    decisions: tuple = (150, 160, 168, 174, 190, 220, 250),  # rows of the decisions
+    atol: float = 1e-6,  # how far the weights decided up to D may differ
+) -> dict:
+    "`check_lookahead` of every model registered in `MODELS`, fitted once and deciding at `decisions`; their weights."
+    from .models.base import MODELS, make_model
+    panel = panel or synthetic_panel(n_dates=500, n_tickers=10, seed=5)
+    ds = panel.dates
+    return {name: check_lookahead(lambda p: fit_and_decide(lambda: make_model(name, probes.get(name)), p, ds[fit_end],
+                                                           ds[list(decisions)]), panel, ds[date], atol=atol)
+            for name in list(MODELS)}
 
 # %% ../nbs/01_testing.ipynb #21779ed8
 def layer_problems(

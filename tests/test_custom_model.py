@@ -9,10 +9,12 @@ class MomentumRanker(PortfolioModel):
     "Scores names by their trailing return over `lookback` days and holds the better half equally."
     name = 'momentum_ranker'
     def __init__(self, lookback: int = 120, min_history_days: int = 100):
-        super().__init__(min_history_days, lookback=lookback)
+        super().__init__(min_history_days)
+        self.lookback = lookback
+    def fit(self, panel, fit_period): return self
     def predict_weights(self, date, panel):
         names = self.universe(date, panel)
-        score = np.expm1(np.log1p(panel.returns[names].iloc[-self.params['lookback']:]).sum())
+        score = np.expm1(np.log1p(panel.returns[names].iloc[-self.lookback:]).sum())
         self.scores[pd.Timestamp(date)] = score
         top = score.nlargest(max(1, len(names) // 2)).index
         return pd.Series(1 / len(top), top)

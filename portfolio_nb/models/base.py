@@ -4,47 +4,57 @@
 
 # %% ../../nbs/06_models.base.ipynb #407c89cb
 from __future__ import annotations
-import functools, importlib
+import functools, importlib, inspect
+from abc import ABC, abstractmethod
 import numpy as np, pandas as pd
-from fastcore.basics import patch_to
 from ..data import Panel
 
 # %% auto #0
-__all__ = ['MODELS', 'MODEL_METHODS', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage',
+__all__ = ['MODELS', 'MODEL_METHODS', 'constructor_args', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage',
            'TrailingWindowModel', 'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance',
            'distance_of_distances', 'HRP', 'import_model', 'model_class', 'register_model', 'make_model']
 
 # %% ../../nbs/06_models.base.ipynb #e432b17d
-class PortfolioModel:
+def constructor_args(cls: type) -> list[str]:
+    "The names of the keyword arguments of the constructors of `cls` and its bases, a base's first, each once."
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return list(dict.fromkeys(k for c in reversed(cls.__mro__) if '__init__' in vars(c)
+                              for k, p in list(inspect.signature(vars(c)['__init__']).parameters.items())[1:]
+                              if p.kind in named))
+
+class PortfolioModel(ABC):
     "Interface: `fit` on the past, `predict_weights` at a decision date, `get_model_info` for reports."
     name = 'model'
-    embargo_days = 0
+    embargo_days = 0  # trading days between a fold's last training sample and its first decision
     run_options = ()  # what a model takes from the run config besides its parameters: 'seed', 'memory'
-    def __init__(self, min_history_days: int = 100, **params):
-        self.min_history_days, self.params = min_history_days, params
-        self.scores = {}
+    def __init__(self, min_history_days: int = 100):
+        self.min_history_days = min_history_days
+        self.scores = {}  # optional: per date, a Series of scores per asset (for IC)
 
+    @abstractmethod
     def fit(self, panel: Panel, fit_period: tuple) -> PortfolioModel:
-        "Learn from `panel` over `fit_period` (start, end); the baselines have nothing to learn."
-        return self
+        "Learn from `panel` over `fit_period` (start, end) and return the model."
 
+    @abstractmethod
     def predict_weights(self, date, panel: Panel) -> pd.Series:
         "Long-only weights over the tickers eligible at `date`, from data up to `date`."
-        raise NotImplementedError
+
+    @property
+    def params(self) -> dict:
+        "The constructor's arguments, each read from the attribute of its name (skfolio's rule), a base's first."
+        return {k: getattr(self, k) for k in constructor_args(type(self))}
 
     def get_model_info(self) -> dict:
         "Name and parameters, for reports and run records."
-        return {'name': self.name, 'min_history_days': self.min_history_days, **self.params}
+        return {'name': self.name, **self.params}
 
-# %% ../../nbs/06_models.base.ipynb #bbc177ce
-@patch_to(PortfolioModel)
-def universe(self, date, panel: Panel) -> list[str]:
-    "Eligible tickers at `date`; an empty universe is an error, not an empty portfolio."
-    names = panel.eligible(date, self.min_history_days)
-    if not names:
-        raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: no eligible ticker "
-                         f"(min_history_days={self.min_history_days})")
-    return names
+    def universe(self, date, panel: Panel) -> list[str]:
+        "Eligible tickers at `date`; an empty universe is an error, not an empty portfolio."
+        names = panel.eligible(date, self.min_history_days)
+        if not names:
+            raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: no eligible ticker "
+                             f"(min_history_days={self.min_history_days})")
+        return names
 
 # %% ../../nbs/06_models.base.ipynb #77bec6fc
 def window_start(panel: Panel, date, lookback: int) -> int:
@@ -68,17 +78,24 @@ def window_coverage(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
 # %% ../../nbs/06_models.base.ipynb #aeea442d
 class TrailingWindowModel(PortfolioModel):
     "A baseline estimated on the trailing `lookback` returns of the eligible names the window covers."
-    def __init__(self, lookback: int, min_history_days: int = 100, min_coverage: float = 0.9, **params):
+    def __init__(self,
+                 lookback: int,  # days in the trailing window
+                 min_history_days: int = 100,  # returns a name needs to be eligible
+                 min_coverage: float = 0.9):  # share of the window's days a name needs returns on
         if isinstance(lookback, bool) or not isinstance(lookback, int) or lookback < 1:
             raise ValueError(f"{self.name}: lookback must be a positive number of days, not {lookback!r}")
         if isinstance(min_coverage, bool) or not isinstance(min_coverage, (int, float)) or not 0 < min_coverage <= 1:
             raise ValueError(f"{self.name}: min_coverage must be a share in (0, 1], not {min_coverage!r}")
-        super().__init__(min_history_days, lookback=lookback, min_coverage=min_coverage, **params)
-        self.diagnostics = {}
+        super().__init__(min_history_days)
+        self.lookback, self.min_coverage, self.diagnostics = lookback, min_coverage, {}
+
+    def fit(self, panel: Panel, fit_period: tuple) -> TrailingWindowModel:
+        "Nothing to learn: a baseline estimates on each date's window."
+        return self
 
     def window(self, date, panel: Panel) -> pd.DataFrame:
         "Trailing returns at `date` of the eligible names listed by the window's start with `min_coverage` of its days."
-        lookback, floor = self.params['lookback'], self.params['min_coverage']
+        lookback, floor = self.lookback, self.min_coverage
         cov = window_coverage(panel, date, lookback, self.universe(date, panel))
         keep = cov.listed & (cov.coverage >= floor)
         self.diagnostics[pd.Timestamp(date)] = {'left_out_short_history': int((~cov.listed).sum()),
@@ -96,6 +113,7 @@ class EqualWeight(PortfolioModel):
     "1/N over the eligible tickers."
     name = 'equal_weight'
     def __init__(self, min_history_days: int = 100): super().__init__(min_history_days)
+    def fit(self, panel: Panel, fit_period: tuple) -> EqualWeight: return self
     def predict_weights(self, date, panel):
         names = self.universe(date, panel)
         return pd.Series(1 / len(names), names)
@@ -114,7 +132,10 @@ class InverseVolatility(TrailingWindowModel):
 # %% ../../nbs/06_models.base.ipynb #6f3c2fac
 class SkfolioModel(TrailingWindowModel):
     "A baseline that fits a skfolio estimator on the trailing window of the names it covers at each date."
-    def estimator(self): raise NotImplementedError
+    @abstractmethod
+    def estimator(self):
+        "A fresh skfolio portfolio optimizer with this model's parameters."
+
     def predict_weights(self, date, panel):
         X = self.window(date, panel)
         try: w = self.estimator().fit(X).weights_
@@ -149,11 +170,12 @@ class MeanVariance(SkfolioModel):
                  lookback: int = 252,  # days in the trailing window
                  min_history_days: int = 100,  # returns a name needs to be eligible
                  min_coverage: float = 0.9):  # share of the window's days a name needs returns on
-        super().__init__(lookback, min_history_days, min_coverage, risk_aversion=risk_aversion)
+        super().__init__(lookback, min_history_days, min_coverage)
+        self.risk_aversion = risk_aversion
     def estimator(self):
         from skfolio.optimization import MeanRisk, ObjectiveFunction
         return MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_UTILITY,
-                        risk_aversion=self.params['risk_aversion'], prior_estimator=_ledoit_wolf_prior(),
+                        risk_aversion=self.risk_aversion, prior_estimator=_ledoit_wolf_prior(),
                         raise_on_failure=True)
 
 # %% ../../nbs/06_models.base.ipynb #25145c36
@@ -181,23 +203,24 @@ class HRP(SkfolioModel):
                  optimal_ordering: bool = False,  # reorder the leaves by optimal leaf ordering (skfolio's default)
                  min_history_days: int = 100,  # returns a name needs to be eligible
                  min_coverage: float = 0.9):  # share of the window's days a name needs returns on
-        super().__init__(lookback, min_history_days, min_coverage, linkage=linkage,
-                         distance_of_distances=distance_of_distances, optimal_ordering=optimal_ordering)
+        super().__init__(lookback, min_history_days, min_coverage)
+        self.linkage, self.distance_of_distances, self.optimal_ordering = linkage, distance_of_distances, optimal_ordering
     def estimator(self):
         from skfolio.cluster import HierarchicalClustering, LinkageMethod
         from skfolio.distance import PearsonDistance
         from skfolio.optimization import HierarchicalRiskParity
         from skfolio.seriation import HierarchicalSeriation
-        clustering = HierarchicalClustering(linkage_method=LinkageMethod(self.params['linkage']))
+        clustering = HierarchicalClustering(linkage_method=LinkageMethod(self.linkage))
         seriation = HierarchicalSeriation(hierarchical_clustering_estimator=clustering,
-                                          optimal_ordering=self.params['optimal_ordering'])
-        distance = distance_of_distances()() if self.params['distance_of_distances'] else PearsonDistance()
+                                          optimal_ordering=self.optimal_ordering)
+        distance = distance_of_distances()() if self.distance_of_distances else PearsonDistance()
         return HierarchicalRiskParity(distance_estimator=distance, seriation_estimator=seriation)
     def get_model_info(self) -> dict:
-        paper = not self.params['optimal_ordering'] and self.params['distance_of_distances']
-        on = 'the distance between columns of' if self.params['distance_of_distances'] else 'the'
-        order = 'optimal leaf ordering' if self.params['optimal_ordering'] else "the tree's leaf order"
-        method = (f"{'López de Prado (2016)' if paper else 'skfolio variant'}: {self.params['linkage']} linkage on "
+        "Name, parameters and the method in words."
+        paper = not self.optimal_ordering and self.distance_of_distances
+        on = 'the distance between columns of' if self.distance_of_distances else 'the'
+        order = 'optimal leaf ordering' if self.optimal_ordering else "the tree's leaf order"
+        method = (f"{'López de Prado (2016)' if paper else 'skfolio variant'}: {self.linkage} linkage on "
                   f"{on} correlation distance sqrt((1 - rho) / 2), {order}, inverse-variance bisection")
         return super().get_model_info() | {'method': method}
 
@@ -218,6 +241,8 @@ def import_model(path: str) -> type:
         raise ValueError(f"class {path!r}: module {module} does not import ({type(e).__name__}: {e})") from None
     missing = [m for m in MODEL_METHODS if not callable(getattr(cls, m, None))] if isinstance(cls, type) else 'a class'
     if missing: raise ValueError(f"class {path!r} is not a PortfolioModel: it lacks {missing}")
+    if abstract := sorted(getattr(cls, '__abstractmethods__', ())):
+        raise ValueError(f"class {path!r} is abstract: it leaves {abstract} to a subclass")
     return cls
 
 def model_class(name: str) -> type:

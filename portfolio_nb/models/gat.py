@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, torch
-from fastcore.basics import patch_to
+from fastcore.meta import delegates
 from torch import nn
 import torch.nn.functional as F
 from torch_geometric.nn import GATv2Conv
@@ -125,27 +125,25 @@ class GATPortfolioNetwork(nn.Module):
                               else MeanVarianceLayer(n, self.c.max_weight, risk_aversion=0.5))
         return self.layers[n]
 
-# %% ../../nbs/14_models.gat.ipynb #ef424004
-@patch_to(GATPortfolioNetwork)
-def forward(self, inputs: tuple, mask: torch.Tensor):
-    "Weights [B, N] and (scores [B, N], edge_index [2, E], rho [E], attention of the last layer [E], mean over heads)."
-    x, returns, *graph = inputs  # graph: the samples' (edges, rho) from `sample_graphs`, if given
-    B, N = mask.shape
-    enc = self.encoder(x[mask])[0][:, -1] if self.c.temporal == 'lstm' else self.encoder(x[mask][:, -1])
-    h = enc.new_zeros(B * N, self.c.hidden_size).index_put((mask.flatten().nonzero()[:, 0],), enc)
-    edge_index, edge_attr = batch_graph(*(graph or sample_graphs(returns, mask, self.c.top_k, self.c.threshold)), mask)
-    for conv, norm in zip(self.convs, self.norms):
-        out, (_, alpha) = conv(h, edge_index, edge_attr.to(h.dtype), return_attention_weights=True)
-        h = norm(h + F.dropout(F.elu(out), self.c.dropout, self.training))
-    score = self.score(h).view(B, N).float()
-    if self.c.head == 'softmax':
-        p = torch.softmax((score / self.c.temperature).masked_fill(~mask, float('-inf')), -1).nan_to_num()
-        w = self.layer(N)(p, p.new_zeros(B, N, 1), p.new_ones(B, N), mask)
-    else:
-        mu = F.softplus(0.01 * score, beta=200)
-        z = returns.float() - returns.float().mean(-1, keepdim=True)
-        w = self.layer(N)(mu, z / np.sqrt(returns.shape[-1]), torch.full_like(mu, 1e-6), mask)
-    return w, (score, edge_index, edge_attr[:, 0], alpha.mean(-1))
+    def forward(self, inputs: tuple, mask: torch.Tensor):
+        "Weights [B, N] and (scores [B, N], edge_index [2, E], rho [E], attention of the last layer [E], mean over heads)."
+        x, returns, *graph = inputs  # graph: the samples' (edges, rho) from `sample_graphs`, if given
+        B, N = mask.shape
+        enc = self.encoder(x[mask])[0][:, -1] if self.c.temporal == 'lstm' else self.encoder(x[mask][:, -1])
+        h = enc.new_zeros(B * N, self.c.hidden_size).index_put((mask.flatten().nonzero()[:, 0],), enc)
+        edge_index, edge_attr = batch_graph(*(graph or sample_graphs(returns, mask, self.c.top_k, self.c.threshold)), mask)
+        for conv, norm in zip(self.convs, self.norms):
+            out, (_, alpha) = conv(h, edge_index, edge_attr.to(h.dtype), return_attention_weights=True)
+            h = norm(h + F.dropout(F.elu(out), self.c.dropout, self.training))
+        score = self.score(h).view(B, N).float()
+        if self.c.head == 'softmax':
+            p = torch.softmax((score / self.c.temperature).masked_fill(~mask, float('-inf')), -1).nan_to_num()
+            w = self.layer(N)(p, p.new_zeros(B, N, 1), p.new_ones(B, N), mask)
+        else:
+            mu = F.softplus(0.01 * score, beta=200)
+            z = returns.float() - returns.float().mean(-1, keepdim=True)
+            w = self.layer(N)(mu, z / np.sqrt(returns.shape[-1]), torch.full_like(mu, 1e-6), mask)
+        return w, (score, edge_index, edge_attr[:, 0], alpha.mean(-1))
 
 # %% ../../nbs/14_models.gat.ipynb #4ab0c6cc
 GAT_FEATURES = LSTM_FEATURES + ('ret_60d',)  # cpu-small's: the LSTM's and the 60-day return
@@ -153,50 +151,51 @@ GAT_FEATURES = LSTM_FEATURES + ('ret_60d',)  # cpu-small's: the LSTM's and the 6
 class GATPortfolioModel(NeuralPortfolioModel):
     "The ML-architecture spec's GATPortfolioOptimized as a PortfolioModel, trained on the Sharpe ratio."
     name, net_config = 'gat', GATConfig
-    presets = {'cpu-small': NeuralPreset(dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
-                                         dict(hidden_size=16, heads=2, num_layers=1, dropout=0.1, top_k=5),
-                                         dict(epochs=20, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
+    presets = {'cpu-small': NeuralPreset(features=dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
+                                         net=dict(hidden_size=16, heads=2, num_layers=1, dropout=0.1, top_k=5),
+                                         train=dict(epochs=20, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
                                          sample_stride=10, train_lookback_days=756),
-               'cpu-research': NeuralPreset(dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
-                                            dict(hidden_size=32, heads=4, num_layers=2, dropout=0.1, top_k=10),
-                                            dict(epochs=30, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
+               'cpu-research': NeuralPreset(features=dict(sequence_length=20, forecast_horizon=21,
+                                                          feature_set=GAT_FEATURES),
+                                            net=dict(hidden_size=32, heads=4, num_layers=2, dropout=0.1, top_k=10),
+                                            train=dict(epochs=30, batch_size=16, lr=2e-3, patience=5, lr_patience=2),
                                             sample_stride=5, train_lookback_days=756),
-               'gpu-12gb': NeuralPreset(dict(sequence_length=60, forecast_horizon=21), {},
-                                        dict(epochs=100, batch_size=32, patience=10))}
+               'gpu-12gb': NeuralPreset(features=dict(sequence_length=60, forecast_horizon=21),
+                                        train=dict(epochs=100, batch_size=32, patience=10))}
+    @delegates(NeuralPortfolioModel.__init__)
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of `presets`
                  graph_lookback: int = 60,  # days of returns behind each date's correlation graph
                  rank_weight: float = 0.0,  # of the rank loss of the scores (0: off)
-                 **kw):  # the arguments of `NeuralPortfolioModel`
-        super().__init__(preset, **kw)
-        self.params |= dict(graph_lookback=graph_lookback, rank_weight=rank_weight)
-        self.history_needed = max(self.feature_config.sequence_length, graph_lookback)
-        self.edges = []
+                 **kwargs):
+        super().__init__(preset, **kwargs)
+        self.graph_lookback, self.rank_weight, self.edges = graph_lookback, rank_weight, []
+
+    @property
+    def history_needed(self) -> int:
+        "Days of history a sample reads: the feature window or the graph's return window, the longer."
+        return max(self.feature_config.sequence_length, self.graph_lookback)
 
     def inputs(self, cube, panel, end_dates):
+        "The feature windows, the return windows of the graphs and each sample's graph (`sample_graphs`); the masks."
         X, mask = make_windows(cube, end_dates)
-        R, c = return_windows(panel, end_dates, self.params['graph_lookback']), GATConfig(**self.net_overrides)
+        R, c = return_windows(panel, end_dates, self.graph_lookback), GATConfig(**self.net_overrides)
         return (X, R, *sample_graphs(R, mask, c.top_k, c.threshold)), mask
     def build_network(self, n_features):
         return GATPortfolioNetwork(GATConfig(**{**self.net_overrides, 'input_size': n_features}))
     def score_of(self, out): return out[1][0]
 
-# %% ../../nbs/14_models.gat.ipynb #38d40675
-@patch_to(GATPortfolioModel)
-def loss(self, net, x, m, y):
-    "The `loss` objective of the weights (the Sharpe ratio by default), plus optionally the rank loss of the scores."
-    w, (score, *_) = net(x, m)
-    loss = self.objective(w, y, m)
-    if self.params['rank_weight']:
-        loss = loss + self.params['rank_weight'] * rank_loss(score, torch.nan_to_num(y).sum(-1), m)
-    return loss
+    def loss(self, net, x, mask, y):
+        "The `loss` objective of the weights (the Sharpe ratio by default), plus optionally the rank loss of the scores."
+        w, (score, *_) = net(x, mask)
+        loss = self.objective(w, y, mask)
+        if self.rank_weight: loss = loss + self.rank_weight * rank_loss(score, torch.nan_to_num(y).sum(-1), mask)
+        return loss
 
-# %% ../../nbs/14_models.gat.ipynb #2ad49b85
-@patch_to(GATPortfolioModel)
-def to_weights(self, date, out, mask, tickers):
-    "The head's weights over the valid assets (scores kept); records the date's edges with correlation and attention."
-    _, (_, ei, rho, alpha) = out
-    keep = ei[0] != ei[1]
-    self.edges += [dict(date=date, source=tickers[s], target=tickers[t], rho=float(r), attention=float(a))
-                   for s, t, r, a in zip(*ei[:, keep].tolist(), rho[keep].tolist(), alpha[keep].tolist())]
-    return super(GATPortfolioModel, self).to_weights(date, out, mask, tickers)
+    def to_weights(self, date, out, mask, tickers):
+        "The head's weights over the valid assets (scores kept); records the date's edges with correlation and attention."
+        _, (_, ei, rho, alpha) = out
+        keep = ei[0] != ei[1]
+        self.edges += [dict(date=date, source=tickers[s], target=tickers[t], rho=float(r), attention=float(a))
+                       for s, t, r, a in zip(*ei[:, keep].tolist(), rho[keep].tolist(), alpha[keep].tolist())]
+        return super().to_weights(date, out, mask, tickers)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import pandas as pd, torch
-from fastcore.basics import patch_to
+from fastcore.meta import delegates
 from torch import nn
 from ..losses import SharpeRatioLoss, combined_rank_regression_loss, spearman_correlation
 from ..memory import estimate_sample_bytes
@@ -77,20 +77,19 @@ _small_train = dict(epochs=6, batch_size=32, lr=2e-3, patience=2, lr_patience=1)
 _research_train = dict(epochs=12, batch_size=32, lr=2e-3, patience=3, lr_patience=1)
 
 class LSTMModel(NeuralPortfolioModel):
-    "The LSTM spec's network as a PortfolioModel, trained on the Sharpe ratio."
+    "The LSTM spec's network as a PortfolioModel, trained on the Sharpe ratio (the base's `loss`)."
     name, net_config = 'lstm', LSTMModelConfig
-    presets = {'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=21),
-                                         dict(hidden_size=16, num_layers=1, attention_heads=2, dropout=0.1),
-                                         _small_train, sample_stride=10, train_lookback_days=756),
-               'cpu-research': NeuralPreset(dict(sequence_length=60, forecast_horizon=21),
-                                            dict(hidden_size=32, num_layers=1, attention_heads=4, dropout=0.1),
-                                            _research_train, sample_stride=5, train_lookback_days=756),
-               'gpu-12gb': NeuralPreset(dict(sequence_length=60, forecast_horizon=21), {},
-                                        dict(epochs=100, batch_size=32, patience=10))}
+    presets = {'cpu-small': NeuralPreset(features=dict(sequence_length=60, forecast_horizon=21),
+                                         net=dict(hidden_size=16, num_layers=1, attention_heads=2, dropout=0.1),
+                                         train=_small_train, sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(features=dict(sequence_length=60, forecast_horizon=21),
+                                            net=dict(hidden_size=32, num_layers=1, attention_heads=4, dropout=0.1),
+                                            train=_research_train, sample_stride=5, train_lookback_days=756),
+               'gpu-12gb': NeuralPreset(features=dict(sequence_length=60, forecast_horizon=21),
+                                        train=dict(epochs=100, batch_size=32, patience=10))}
     def build_network(self, n_features):
         return LSTMPortfolioNetwork(LSTMModelConfig(**{**self.net_overrides, 'input_size': n_features,
                                                       'forecast_horizon': self.feature_config.forecast_horizon}))
-    def loss(self, net, x, m, y): return self.objective(net(x, m)[0], y, m)
     def score_of(self, out): return out[1].sum(-1)
     def sample_bytes(self, X, mask):
         c = self.net.c
@@ -107,33 +106,31 @@ def mean_rank_ic(net, batches) -> float:
 class StockLSTMModel(NeuralPortfolioModel):
     "The model-details spec's StockLSTM as a PortfolioModel: a next-day ranker, long the top k positive predictions."
     name, net_config, trains_on = 'stock_lstm', StockLSTMConfig, 'scores (rank regression)'
-    presets = {'cpu-small': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
-                                         dict(hidden_size=32, num_layers=2, dropout=0.1),
-                                         _small_train, sample_stride=10, train_lookback_days=756),
-               'cpu-research': NeuralPreset(dict(preset='ranker', forecast_horizon=21),
-                                            dict(hidden_size=64, num_layers=2, dropout=0.1),
-                                            _research_train, sample_stride=5, train_lookback_days=756),
-               'gpu-12gb': NeuralPreset(dict(preset='ranker'), {}, dict(epochs=100, batch_size=32, patience=10))}
+    presets = {'cpu-small': NeuralPreset(features=dict(preset='ranker', forecast_horizon=21),
+                                         net=dict(hidden_size=32, num_layers=2, dropout=0.1),
+                                         train=_small_train, sample_stride=10, train_lookback_days=756),
+               'cpu-research': NeuralPreset(features=dict(preset='ranker', forecast_horizon=21),
+                                            net=dict(hidden_size=64, num_layers=2, dropout=0.1),
+                                            train=_research_train, sample_stride=5, train_lookback_days=756),
+               'gpu-12gb': NeuralPreset(features=dict(preset='ranker'), train=dict(epochs=100, batch_size=32, patience=10))}
+    @delegates(NeuralPortfolioModel.__init__)
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of `presets`
                  top_k: int = 10,  # the most names held
-                 **kw):  # the arguments of `NeuralPortfolioModel`
-        super().__init__(preset, **kw)
-        self.params['top_k'], self.no_positive = top_k, []
+                 **kwargs):
+        super().__init__(preset, **kwargs)
+        self.top_k, self.no_positive = top_k, []
     def build_network(self, n_features):
         return StockLSTM(StockLSTMConfig(**{**self.net_overrides, 'input_size': n_features}))
-    def loss(self, net, x, m, y):
-        return combined_rank_regression_loss(net(x, m), horizon_return(torch.nan_to_num(y)), m)
+    def loss(self, net, x, mask, y):
+        return combined_rank_regression_loss(net(x, mask), horizon_return(torch.nan_to_num(y)), mask)
     def metric(self, net, batches): return mean_rank_ic(net, batches)
     def score_of(self, out): return out
+    def to_weights(self, date, out, mask, tickers):
+        "Equal weights on the `top_k` predictions, the positive ones only where there are any; 0 on the other names."
+        pred = self.record_scores(date, out, mask, tickers)
+        top = pred.nlargest(self.top_k)
+        if (top > 0).any(): top = top[top > 0]
+        else: self.no_positive.append(str(date.date()))
+        return pd.Series(0.0, pred.index).mask(pred.index.isin(top.index), 1 / len(top))
     def get_model_info(self): return super().get_model_info() | {'dates_without_positive_prediction': self.no_positive}
-
-# %% ../../nbs/12_models.lstm.ipynb #c5871767
-@patch_to(StockLSTMModel)
-def to_weights(self, date, out, mask, tickers):
-    "Equal weights on the `top_k` predictions, the positive ones only where there are any; 0 on the other names."
-    pred = self.record_scores(date, out, mask, tickers)
-    top = pred.nlargest(self.params['top_k'])
-    if (top > 0).any(): top = top[top > 0]
-    else: self.no_positive.append(str(date.date()))
-    return pd.Series(0.0, pred.index).mask(pred.index.isin(top.index), 1 / len(top))

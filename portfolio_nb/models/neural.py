@@ -5,6 +5,7 @@
 # %% ../../nbs/11_models.neural.ipynb #f741b763
 from __future__ import annotations
 import time
+from abc import abstractmethod
 import dataclasses
 from dataclasses import dataclass, asdict, field
 import numpy as np, pandas as pd, torch
@@ -13,7 +14,7 @@ from ..data import Panel
 from ..features import FeatureConfig, compute_features, make_windows, make_targets
 from ..losses import portfolio_loss, portfolio_returns, pooled_sharpe
 from ..training import TrainConfig, Trainer, chronological_split, seed_everything, take_samples, to_device
-from .base import PortfolioModel
+from .base import PortfolioModel, constructor_args
 
 # %% auto #0
 __all__ = ['scatter_assets', 'masked_softmax', 'horizon_return', 'validation_sharpe', 'NeuralPreset', 'NeuralPortfolioModel']
@@ -41,9 +42,9 @@ def validation_sharpe(net, batches) -> float:
     return pooled_sharpe(torch.cat([portfolio_returns(net(x, m)[0].float(), y, m) for x, m, y in batches])).item()
 
 # %% ../../nbs/11_models.neural.ipynb #49ef53dc
-@dataclass
+@dataclass(kw_only=True)
 class NeuralPreset:
-    "Sizes of a neural model: feature config, network and training overrides, and which samples a fold trains on."
+    "Sizes of a neural model, by name: feature config, network and training overrides, which samples a fold trains on."
     features: dict  # `FeatureConfig` arguments ('preset' picks its preset)
     net: dict = field(default_factory=dict)  # the network config's arguments
     train: dict = field(default_factory=dict)  # `TrainConfig` arguments
@@ -52,11 +53,13 @@ class NeuralPreset:
 
 # %% ../../nbs/11_models.neural.ipynb #eddbcb33
 class NeuralPortfolioModel(PortfolioModel):
-    "Shared fit/predict of the neural models; a subclass gives its presets, network, loss and scores."
+    "Shared fit/predict of the neural models; a subclass gives its presets, network and scores (`hooks`)."
     run_options = ('memory', 'seed')
-    presets: dict = {}
+    presets: dict = {}  # preset name -> `NeuralPreset`
     net_config: type | None = None  # the dataclass of the network's config, whose fields `net` may set
     trains_on = 'weights'  # what its loss reads: 'weights' (any `loss:` objective) or the model's own scores
+    hooks = ('build_network', 'score_of', 'loss', 'metric', 'inputs', 'target_mask', 'history_needed', 'sample_bytes',
+             'to_weights')  # what the base calls on a subclass: the first two abstract, the others with a default
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of the class's `presets`
                  min_history_days: int = 100,  # eligibility: observed returns up to a date
@@ -87,59 +90,128 @@ class NeuralPortfolioModel(PortfolioModel):
         if loss != 'sharpe' and self.trains_on != 'weights':
             raise ValueError(f"{self.name} trains on its {self.trains_on}: a loss on portfolio weights does not apply")
         self.objective = portfolio_loss(loss)
-        super().__init__(min_history_days, preset=preset, features=features or {}, net=net or {}, train=train or {},
-                         sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days, seed=seed,
-                         loss=loss)
+        super().__init__(min_history_days)
+        self.arguments = dict(min_history_days=min_history_days, preset=preset, features=features or {}, net=net or {},
+                              train=train or {}, sample_stride=self.sample_stride,
+                              train_lookback_days=self.train_lookback_days, seed=seed, loss=loss)
         self.embargo_days, self.progress = self.feature_config.forecast_horizon, progress
         self.net, self.trainer = None, None
 
-# %% ../../nbs/11_models.neural.ipynb #27f72a7c
-@patch_to(NeuralPortfolioModel)
-def inputs(self, cube, panel: Panel, end_dates) -> tuple:
-    "Network inputs and masks for `end_dates`: the feature windows (models with more inputs return a tuple)."
-    return make_windows(cube, end_dates)
+    # the hooks a subclass must give
+    @abstractmethod
+    def build_network(self, n_features: int) -> torch.nn.Module:
+        "A fresh network over windows of `n_features` features, called as `net(inputs, mask)`."
 
-# %% ../../nbs/11_models.neural.ipynb #806b59cd
-@patch_to(NeuralPortfolioModel)
-def target_mask(self, Y: torch.Tensor) -> torch.Tensor:
-    "Assets [B, N] whose every target return is known: the others take no part in their sample."
-    return torch.isfinite(Y).all(-1)
+    @abstractmethod
+    def score_of(self, out) -> torch.Tensor:
+        "The per-asset scores [B, N] in the network's output `out`: its forecast, or the logit before its weights."
 
-# %% ../../nbs/11_models.neural.ipynb #55186b23
-@patch_to(NeuralPortfolioModel)
-def training_samples(self, panel: Panel, fit_period) -> tuple:
-    "Windows, masks and targets of the samples ending in `fit_period` every `sample_stride` days; their end positions."
-    fc = self.feature_config
-    cube = compute_features(panel, fc, verbose=False)
-    first, last = panel.row(fit_period[0]), panel.row(fit_period[1])
-    if self.train_lookback_days: first = max(first, last - self.train_lookback_days + 1)
-    first_end = max(first, getattr(self, 'history_needed', fc.sequence_length) - 1)
-    ends = np.arange(last, first_end - 1, -self.sample_stride)[::-1]
-    if len(ends) < 2: raise ValueError(f"{self.name}: {len(ends)} training samples between "
-                                       f"{pd.Timestamp(fit_period[0]).date()} and {pd.Timestamp(fit_period[1]).date()}")
-    X, mask = self.inputs(cube, panel, cube.dates[ends])
-    Y = make_targets(panel, cube.dates[ends], fc.forecast_horizon)
-    mask = mask & self.target_mask(Y)
-    return cube, X, mask, Y, ends, np.flatnonzero(mask.any(1).numpy())
+    # the hooks with a default
+    def loss(self, net, x, mask: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        "The training loss of a batch: the config's `loss:` objective on the network's weights (its first output)."
+        return self.objective(net(x, mask)[0], y, mask)
 
-# %% ../../nbs/11_models.neural.ipynb #50dfcc8b
-@patch_to(NeuralPortfolioModel)
-def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
-    "Train a fresh network on the samples of `fit_period` (chronological split, embargo of the horizon)."
-    cube, X, mask, Y, ends, keep = self.training_samples(panel, fit_period)
-    tr, va = chronological_split(ends[keep], self.train_config.val_fraction, embargo=self.embargo_days)
-    seed_everything(self.train_config.seed)
-    self.net = self.build_network(len(cube.names))
-    self.trainer = Trainer(self.net, self.loss, self.metric, self.train_config, progress=self.progress)
-    t = time.perf_counter()
-    self.trainer.fit(X, mask, Y, keep[tr], keep[va], self.sample_bytes(X, mask))
-    self.fit_info = dict(n_train=len(tr), n_val=len(va), features=cube.names, best_epoch=self.trainer.best_epoch,
-                         fit_seconds=round(time.perf_counter() - t, 2), history=self.trainer.history)
-    if hasattr(self.trainer, 'memory_plan'): self.fit_info['memory'] = asdict(self.trainer.memory_plan)
-    val = torch.from_numpy(keep[va])  # the validation samples, for the importance
-    self.importance = {pd.Timestamp(fit_period[1]): self.permutation_importance(
-        take_samples(X, val), mask[val], Y[val], cube.names)}
-    return self
+    def metric(self, net, batches) -> float:
+        "The validation metric (higher is better): the pooled Sharpe ratio of the network's weights."
+        return validation_sharpe(net, batches)
+
+    def inputs(self, cube, panel: Panel, end_dates) -> tuple:
+        "Network inputs and masks for `end_dates`: the feature windows (models with more inputs return a tuple)."
+        return make_windows(cube, end_dates)
+
+    def target_mask(self, Y: torch.Tensor) -> torch.Tensor:
+        "Assets [B, N] whose every target return is known: the others take no part in their sample."
+        return torch.isfinite(Y).all(-1)
+
+    @property
+    def history_needed(self) -> int:
+        "Days of history a sample reads: the feature window."
+        return self.feature_config.sequence_length
+
+    def sample_bytes(self, X, mask) -> float | None:
+        "The analytic training memory of one sample for the memory manager's first guess (None: the probe starts at 1)."
+        return None
+
+    def to_weights(self, date, out, mask: torch.Tensor, tickers: pd.Index) -> pd.Series:
+        "The network's weights (its first output) over the valid assets of `date`; the scores are recorded."
+        self.record_scores(date, out, mask, tickers)
+        return pd.Series(out[0][0].float().cpu()[mask].numpy().astype(float), tickers[mask.numpy()])
+
+    # training
+    def training_samples(self, panel: Panel, fit_period) -> tuple:
+        "Windows, masks and targets of the samples ending in `fit_period` every `sample_stride` days; their end positions."
+        fc = self.feature_config
+        cube = compute_features(panel, fc, verbose=False)
+        first, last = panel.row(fit_period[0]), panel.row(fit_period[1])
+        if self.train_lookback_days: first = max(first, last - self.train_lookback_days + 1)
+        first_end = max(first, self.history_needed - 1)
+        ends = np.arange(last, first_end - 1, -self.sample_stride)[::-1]
+        if len(ends) < 2: raise ValueError(f"{self.name}: {len(ends)} training samples between "
+                                           f"{pd.Timestamp(fit_period[0]).date()} and {pd.Timestamp(fit_period[1]).date()}")
+        X, mask = self.inputs(cube, panel, cube.dates[ends])
+        Y = make_targets(panel, cube.dates[ends], fc.forecast_horizon)
+        mask = mask & self.target_mask(Y)
+        return cube, X, mask, Y, ends, np.flatnonzero(mask.any(1).numpy())
+
+    def fit(self, panel: Panel, fit_period) -> NeuralPortfolioModel:
+        "Train a fresh network on the samples of `fit_period` (chronological split, embargo of the horizon)."
+        cube, X, mask, Y, ends, keep = self.training_samples(panel, fit_period)
+        tr, va = chronological_split(ends[keep], self.train_config.val_fraction, embargo=self.embargo_days)
+        seed_everything(self.train_config.seed)
+        self.net = self.build_network(len(cube.names))
+        self.trainer = Trainer(self.net, self.loss, self.metric, self.train_config, progress=self.progress)
+        t = time.perf_counter()
+        self.trainer.fit(X, mask, Y, keep[tr], keep[va], self.sample_bytes(X, mask))
+        self.fit_info = dict(n_train=len(tr), n_val=len(va), features=cube.names, best_epoch=self.trainer.best_epoch,
+                             fit_seconds=round(time.perf_counter() - t, 2), history=self.trainer.history)
+        if hasattr(self.trainer, 'memory_plan'): self.fit_info['memory'] = asdict(self.trainer.memory_plan)
+        val = torch.from_numpy(keep[va])  # the validation samples, for the importance
+        self.importance = {pd.Timestamp(fit_period[1]): self.permutation_importance(
+            take_samples(X, val), mask[val], Y[val], cube.names)}
+        return self
+
+    # deciding
+    def predict_weights(self, date, panel: Panel) -> pd.Series:
+        "Score all eligible assets of `date` in one forward pass and turn the scores into weights."
+        if self.net is None: raise RuntimeError(f"{self.name}: predict_weights before fit")
+        cube = compute_features(panel, self.feature_config, verbose=False)
+        X, mask = self.inputs(cube, panel, [date])
+        if not mask.any():
+            raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: no eligible asset with a complete "
+                             f"{self.feature_config.sequence_length}-day window")
+        self.net.eval()
+        with torch.no_grad(), self.trainer.autocast():
+            out = self.net(to_device(X, self.trainer.device), mask.to(self.trainer.device))
+        return self.to_weights(pd.Timestamp(date), out, mask[0], cube.tickers)
+
+    def record_scores(self, date, out, mask: torch.Tensor, tickers: pd.Index) -> pd.Series:
+        "The scores of the valid assets of `date` (first row of `score_of(out)`), kept in `scores` for IC."
+        s = pd.Series(self.score_of(out)[0].float().cpu()[mask].numpy().astype(float), tickers[mask.numpy()])
+        self.scores[date] = s
+        return s
+
+    # what it reports
+    @property
+    def params(self) -> dict:
+        "The arguments as given (sampling as resolved; not `progress`, `memory`), then a subclass's own attributes."
+        own = [k for k in constructor_args(type(self)) if k not in constructor_args(NeuralPortfolioModel)]
+        return self.arguments | {k: getattr(self, k) for k in own}
+
+    def get_model_info(self) -> dict:
+        "Name, parameters and, once fitted, the training record of the last fold."
+        return super().get_model_info() | getattr(self, 'fit_info', {})
+
+    def resolved_preset(self) -> dict:
+        "The feature config, network config, train config and sampling this model uses: preset and overrides merged."
+        defaults = {f.name: f.default for f in dataclasses.fields(self.net_config)
+                    if f.default is not dataclasses.MISSING} if self.net_config else {}
+        return dict(features=asdict(self.feature_config), net=defaults | self.net_overrides,
+                    train=asdict(self.train_config), sample_stride=self.sample_stride,
+                    train_lookback_days=self.train_lookback_days)
+
+    def save_checkpoint(self, path):
+        "Checkpoint of the fitted network (the walk-forward engine saves one per fold)."
+        self.trainer.checkpoint(path, model=self.name, net=self.net_overrides, features=asdict(self.feature_config))
 
 # %% ../../nbs/11_models.neural.ipynb #5f9e60fd
 @patch_to(NeuralPortfolioModel)
@@ -154,66 +226,3 @@ def permutation_importance(self, X, mask: torch.Tensor, Y: torch.Tensor, names: 
     drop = pd.Series({name: base - self.trainer.evaluate(shuffled(f), mask, Y, samples) for f, name in enumerate(names)})
     drop.attrs['baseline'] = base
     return drop.rename_axis('feature')
-
-# %% ../../nbs/11_models.neural.ipynb #8bf7d9db
-@patch_to(NeuralPortfolioModel)
-def predict_weights(self, date, panel: Panel) -> pd.Series:
-    "Score all eligible assets of `date` in one forward pass and turn the scores into weights."
-    if self.net is None: raise RuntimeError(f"{self.name}: predict_weights before fit")
-    cube = compute_features(panel, self.feature_config, verbose=False)
-    X, mask = self.inputs(cube, panel, [date])
-    if not mask.any():
-        raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: no eligible asset with a complete "
-                         f"{self.feature_config.sequence_length}-day window")
-    self.net.eval()
-    with torch.no_grad(), self.trainer.autocast():
-        out = self.net(to_device(X, self.trainer.device), mask.to(self.trainer.device))
-    return self.to_weights(pd.Timestamp(date), out, mask[0], cube.tickers)
-
-# %% ../../nbs/11_models.neural.ipynb #0331e8b2
-@patch_to(NeuralPortfolioModel)
-def record_scores(self, date, out, mask: torch.Tensor, tickers: pd.Index) -> pd.Series:
-    "The scores of the valid assets of `date` (first row of `score_of(out)`), kept in `scores` for IC."
-    s = pd.Series(self.score_of(out)[0].float().cpu()[mask].numpy().astype(float), tickers[mask.numpy()])
-    self.scores[date] = s
-    return s
-
-# %% ../../nbs/11_models.neural.ipynb #711df581
-@patch_to(NeuralPortfolioModel)
-def to_weights(self, date, out, mask: torch.Tensor, tickers: pd.Index) -> pd.Series:
-    "The network's weights (its first output) over the valid assets of `date`; the scores are recorded."
-    self.record_scores(date, out, mask, tickers)
-    return pd.Series(out[0][0].float().cpu()[mask].numpy().astype(float), tickers[mask.numpy()])
-
-# %% ../../nbs/11_models.neural.ipynb #962177d3
-@patch_to(NeuralPortfolioModel)
-def sample_bytes(self, X, mask) -> float | None:
-    "The analytic training memory of one sample for the memory manager's first guess (None: the probe starts at 1)."
-    return None
-
-# %% ../../nbs/11_models.neural.ipynb #a46f86fa
-@patch_to(NeuralPortfolioModel)
-def metric(self, net, batches) -> float:
-    "The validation metric (higher is better): the pooled Sharpe ratio of the network's weights."
-    return validation_sharpe(net, batches)
-
-# %% ../../nbs/11_models.neural.ipynb #fcce37ff
-@patch_to(NeuralPortfolioModel)
-def get_model_info(self) -> dict:
-    "Name, parameters and, once fitted, the training record of the last fold."
-    return super(NeuralPortfolioModel, self).get_model_info() | getattr(self, 'fit_info', {})
-
-# %% ../../nbs/11_models.neural.ipynb #f7ca5a85
-@patch_to(NeuralPortfolioModel)
-def resolved_preset(self) -> dict:
-    "The feature config, network config, train config and sampling this model uses: preset and overrides merged."
-    defaults = {f.name: f.default for f in dataclasses.fields(self.net_config) if f.default is not dataclasses.MISSING} \
-        if self.net_config else {}
-    return dict(features=asdict(self.feature_config), net=defaults | self.net_overrides, train=asdict(self.train_config),
-                sample_stride=self.sample_stride, train_lookback_days=self.train_lookback_days)
-
-# %% ../../nbs/11_models.neural.ipynb #3797149a
-@patch_to(NeuralPortfolioModel)
-def save_checkpoint(self, path):
-    "Checkpoint of the fitted network (the walk-forward engine saves one per fold)."
-    self.trainer.checkpoint(path, model=self.name, net=self.net_overrides, features=asdict(self.feature_config))

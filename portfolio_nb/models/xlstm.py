@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import torch
-from fastcore.basics import patch_to
+from fastcore.meta import delegates
 from torch import nn
 import torch.nn.functional as F
 from ..features import LSTM_FEATURES
@@ -87,34 +87,33 @@ class XLSTMPortfolioNetwork(nn.Module):
                                                    backend=c.layer_backend)
         return self.layers[n]
 
-# %% ../../nbs/13_models.xlstm.ipynb #c350c810
-@patch_to(XLSTMPortfolioNetwork)
-def forward(self, x: torch.Tensor, mask: torch.Tensor):
-    "Weights [B, N] (0 where masked) and the forecasts (mu, factor, diag) scattered to [B, N, ...]."
-    h = self.encoder(self.embed(x[mask]))[:, -1].float()
-    mu, factor, diag = self.heads(h)
-    B, N = mask.shape
-    mu_b, fac_b, d_b = mu.new_zeros(B, N), mu.new_zeros(B, N, factor.shape[1]), mu.new_ones(B, N)
-    rows = mask.nonzero(as_tuple=True)
-    mu_b, fac_b, d_b = mu_b.index_put(rows, mu), fac_b.index_put(rows, factor), d_b.index_put(rows, diag)
-    return self.layer(N)(mu_b, fac_b, d_b, mask), (mu_b, fac_b, d_b)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        "Weights [B, N] (0 where masked) and the forecasts (mu, factor, diag) scattered to [B, N, ...]."
+        h = self.encoder(self.embed(x[mask]))[:, -1].float()
+        mu, factor, diag = self.heads(h)
+        B, N = mask.shape
+        mu_b, fac_b, d_b = mu.new_zeros(B, N), mu.new_zeros(B, N, factor.shape[1]), mu.new_ones(B, N)
+        rows = mask.nonzero(as_tuple=True)
+        mu_b, fac_b, d_b = mu_b.index_put(rows, mu), fac_b.index_put(rows, factor), d_b.index_put(rows, diag)
+        return self.layer(N)(mu_b, fac_b, d_b, mask), (mu_b, fac_b, d_b)
 
 # %% ../../nbs/13_models.xlstm.ipynb #a8bc97e1
 class XLSTMPortfolioModel(NeuralPortfolioModel):
     "The xLSTM-TS spec as a PortfolioModel: xLSTM encoder, mu and covariance heads, max-Sharpe layer, Sharpe loss."
     name, net_config = 'xlstm', XLSTMConfig
-    presets = {'cpu-small': NeuralPreset(dict(sequence_length=60, forecast_horizon=5),
-                                         dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
-                                         dict(epochs=8, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
+    presets = {'cpu-small': NeuralPreset(features=dict(sequence_length=60, forecast_horizon=5),
+                                         net=dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
+                                         train=dict(epochs=8, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
                                          sample_stride=10, train_lookback_days=756),
-               'cpu-research': NeuralPreset(dict(sequence_length=30, forecast_horizon=5,
-                                                 feature_set=LSTM_FEATURES + ('ret_60d',)),
-                                            dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4,
-                                                 n_factors=3),
-                                            dict(epochs=10, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
+               'cpu-research': NeuralPreset(features=dict(sequence_length=30, forecast_horizon=5,
+                                                          feature_set=LSTM_FEATURES + ('ret_60d',)),
+                                            net=dict(embedding_dim=32, num_blocks=2, slstm_at=(0,), num_heads=4,
+                                                     n_factors=3),
+                                            train=dict(epochs=10, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
                                             sample_stride=10, train_lookback_days=756),
-               'gpu-12gb': NeuralPreset(dict(sequence_length=250, forecast_horizon=5), {},
-                                        dict(epochs=100, batch_size=32, patience=10))}
+               'gpu-12gb': NeuralPreset(features=dict(sequence_length=250, forecast_horizon=5),
+                                        train=dict(epochs=100, batch_size=32, patience=10))}
+    @delegates(NeuralPortfolioModel.__init__)
     def __init__(self,
                  preset: str = 'cpu-small',  # a key of `presets`
                  risk_weight: float = 1.0,  # of the risk calibration term `risk_nll`
@@ -122,16 +121,35 @@ class XLSTMPortfolioModel(NeuralPortfolioModel):
                  mse_weight: float = 0.0,  # of the MSE of mu against the realized horizon returns
                  vol_floor: float = 0.10,  # the minimum annualized predicted volatility of the penalty
                  vol_floor_weight: float = 0.0,  # of the volatility floor penalty (0: off)
-                 **kw):  # the arguments of `NeuralPortfolioModel`
-        super().__init__(preset, **kw)
-        self.params |= dict(risk_weight=risk_weight, rank_weight=rank_weight, mse_weight=mse_weight,
-                            vol_floor=vol_floor, vol_floor_weight=vol_floor_weight)
-        self.diagnostics = {}
+                 **kwargs):
+        super().__init__(preset, **kwargs)
+        self.risk_weight, self.rank_weight, self.mse_weight = risk_weight, rank_weight, mse_weight
+        self.vol_floor, self.vol_floor_weight, self.diagnostics = vol_floor, vol_floor_weight, {}
 
     def build_network(self, n_features):
         return XLSTMPortfolioNetwork(XLSTMConfig(**{**self.net_overrides, 'input_size': n_features,
                                                    'context_length': self.feature_config.sequence_length}))
     def score_of(self, out): return out[1][0]
+
+    def loss(self, net, x, mask, y):
+        "The `loss` objective of the layer's weights (the Sharpe ratio) plus risk calibration, rank, mu MSE, volatility floor."
+        w, (mu, factor, diag) = net(x, mask)
+        loss = self.objective(w, y, mask)
+        realized = torch.where(mask, torch.nan_to_num(y).sum(-1), 0.0)
+        if self.risk_weight: loss = loss + self.risk_weight * risk_nll(factor, diag, realized, mask)
+        if self.rank_weight: loss = loss + self.rank_weight * rank_loss(mu, realized, mask)
+        if self.mse_weight: loss = loss + self.mse_weight * ((mu - realized)[mask] ** 2).mean()
+        if self.vol_floor_weight:
+            penalty = volatility_floor_penalty(w, factor, diag, self.vol_floor, periods=252 / self.embargo_days)
+            loss = loss + self.vol_floor_weight * penalty.mean()
+        return loss
+
+    def to_weights(self, date, out, mask, tickers):
+        "The layer's weights over the valid assets (mu kept as scores); records the predicted annualized volatility."
+        w, (_, factor, diag) = out[0][0].float().cpu(), (t[0].float().cpu() for t in out[1])
+        var = (factor[mask].T @ w[mask]).square().sum() + (diag[mask] * w[mask] ** 2).sum()
+        self.diagnostics[date] = dict(predicted_volatility=float(torch.sqrt(var * 252 / self.embargo_days)))
+        return super().to_weights(date, out, mask, tickers)
 
 # %% ../../nbs/13_models.xlstm.ipynb #77e3e92c
 def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -141,28 +159,3 @@ def risk_nll(factor: torch.Tensor, diag: torch.Tensor, realized: torch.Tensor, m
     ew = mask / mask.sum(1, keepdim=True).clamp(min=1)
     var_ew = (factor * ew[..., None]).sum(1).square().sum(-1) + (diag * ew.square()).sum(1)
     return nll(var, realized)[mask].mean() + nll(var_ew, (realized * ew).sum(1)).mean()
-
-# %% ../../nbs/13_models.xlstm.ipynb #e476f6f9
-@patch_to(XLSTMPortfolioModel)
-def loss(self, net, x, m, y):
-    "The `loss` objective of the layer's weights (the Sharpe ratio) plus risk calibration, rank, mu MSE, volatility floor."
-    w, (mu, factor, diag) = net(x, m)
-    loss = self.objective(w, y, m)
-    p = self.params
-    realized = torch.where(m, torch.nan_to_num(y).sum(-1), 0.0)
-    if p['risk_weight']: loss = loss + p['risk_weight'] * risk_nll(factor, diag, realized, m)
-    if p['rank_weight']: loss = loss + p['rank_weight'] * rank_loss(mu, realized, m)
-    if p['mse_weight']: loss = loss + p['mse_weight'] * ((mu - realized)[m] ** 2).mean()
-    if p['vol_floor_weight']:
-        penalty = volatility_floor_penalty(w, factor, diag, p['vol_floor'], periods=252 / self.embargo_days)
-        loss = loss + p['vol_floor_weight'] * penalty.mean()
-    return loss
-
-# %% ../../nbs/13_models.xlstm.ipynb #e5ca21b0
-@patch_to(XLSTMPortfolioModel)
-def to_weights(self, date, out, mask, tickers):
-    "The layer's weights over the valid assets (mu kept as scores); records the predicted annualized volatility."
-    w, (_, factor, diag) = out[0][0].float().cpu(), (t[0].float().cpu() for t in out[1])
-    var = (factor[mask].T @ w[mask]).square().sum() + (diag[mask] * w[mask] ** 2).sum()
-    self.diagnostics[date] = dict(predicted_volatility=float(torch.sqrt(var * 252 / self.embargo_days)))
-    return super(XLSTMPortfolioModel, self).to_weights(date, out, mask, tickers)
