@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_reports.ipynb #9bd8a5af
 from __future__ import annotations
-import base64, errno, getpass, html, importlib.resources, io, os, re, shutil, tempfile, time
+import base64, errno, getpass, html, importlib.resources, io, os, re, shutil, tempfile, time, traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -90,7 +90,10 @@ def render_report(config: RunConfig, model: str, panel: Panel, run_dir, benchmar
                   template=TEMPLATE) -> Path:
     "Compute `model`'s run record from its folds in `run_dir/.state/` and render the template on it into `run_dir/model/`."
     try: record = record_run(config, model, panel, Path(run_dir)/'.state'/model, benchmark)
-    except Exception as e: raise ReportError(f"{model}: its run record failed: {type(e).__name__}: {e}") from e
+    except Exception as e:  # the traceback is kept to read, as a failed notebook is
+        kept = Path(run_dir)/'.failed'/f'{model}.txt'
+        kept.parent.mkdir(exist_ok=True); kept.write_text(traceback.format_exc())
+        raise ReportError(f"{model}: its run record failed: {type(e).__name__}: {e} (traceback: {kept})") from None
     return render_template(template, {}, run_dir, model, fill=lambda folder: dict(record_dir=str(record.write(folder))))
 
 

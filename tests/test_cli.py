@@ -67,7 +67,7 @@ def test_failing_model_leaves_earlier_reports_intact(tmp_path, data, cli):
     assert r.returncode == 1 and 'inverse_volatility' in r.stderr and 'rebalance on 2019-01-31: target' in r.stderr
     run = tmp_path/'reports'/'e2e'
     assert (run/'equal_weight'/'report.html').read_bytes() == before
-    assert not (run/'inverse_volatility').exists() and (run/'.failed'/'inverse_volatility.ipynb').exists()
+    assert not (run/'inverse_volatility').exists() and 'rebalance on 2019-01-31' in (run/'.failed'/'inverse_volatility.txt').read_text()
     assert not [p for p in run.iterdir() if p.name.startswith('.inverse_volatility')]
 
 def test_a_fold_that_fails_names_itself(tmp_path, data, cli):
