@@ -4,21 +4,19 @@
 
 # %% ../nbs/00_data.ipynb #e61a960e
 from __future__ import annotations
-import dataclasses, hashlib, os, re, shutil, tempfile, warnings
-from contextlib import contextmanager
+import dataclasses, hashlib, os, warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd
 from fastcore.basics import patch_to
+from .atomic import atomic_folder
 
 # %% auto #0
 __all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'MAX_FILL_DAYS', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar',
            'membership_matrix', 'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel',
-           'umask', 'temporary_name', 'atomic_folder', 'atomic_file', 'process_alive', 'stale_temporaries',
-           'remove_stale_temporaries', 'FolderLocked', 'folder_lock', 'panel_from_long', 'build_sample_dataset',
-           'shared_dataset']
+           'panel_from_long', 'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
 PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
@@ -346,84 +344,6 @@ def report(self):
     "Print what loading found."
     print(repr(self))
     for n in self.notes: print(f"  - {n}")
-
-# %% ../nbs/00_data.ipynb #7eb8c053
-def umask() -> int:
-    "The process's file mode creation mask."
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-def temporary_name(dest: Path) -> str:
-    "The prefix of a temporary entry next to `dest`: hidden, and naming the process that writes it."
-    return f'.{dest.name}.{os.getpid()}.'
-
-@contextmanager
-def atomic_folder(dest) -> Path:
-    "A fresh folder next to `dest` for the block to fill, put in place of `dest` if the block succeeds, removed if not."
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=temporary_name(dest), dir=dest.parent))
-    tmp.chmod(0o777 & ~umask())  # mkdtemp makes it private; the finished folder gets the permissions the umask says
-    old = dest.with_name(temporary_name(dest) + 'old')
-    try:
-        yield tmp
-        if dest.exists(): dest.rename(old)
-        tmp.rename(dest)
-        if old.exists(): shutil.rmtree(old)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-
-# %% ../nbs/00_data.ipynb #2881084e
-@contextmanager
-def atomic_file(dest) -> Path:
-    "A temporary path next to `dest` for the block to write, moved onto `dest` if the block succeeds, removed if not."
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temporary_name(dest), dir=dest.parent); os.close(fd)
-    os.chmod(tmp, 0o666 & ~umask())
-    try:
-        yield Path(tmp)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-
-# %% ../nbs/00_data.ipynb #58fa8936
-def process_alive(pid: int) -> bool:
-    "Whether a process with id `pid` runs on this machine."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True  # someone else's process
-    return True
-
-def stale_temporaries(folder) -> list[Path]:
-    "The temporary entries `.<name>.<pid>.<suffix>` in `folder` whose process has ended."
-    found = [(p, re.fullmatch(r'\.(.+)\.(\d+)\.(\w+)', p.name)) for p in Path(folder).glob('.*')]
-    return sorted(p for p, m in found if m and not process_alive(int(m[2])))
-
-def remove_stale_temporaries(folder) -> list[Path]:
-    "Remove what killed processes left in `folder` (see `stale_temporaries`); the entries removed."
-    gone = stale_temporaries(folder)
-    for p in gone: shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
-    return gone
-
-# %% ../nbs/00_data.ipynb #2c671f18
-class FolderLocked(RuntimeError):
-    "Another process works in the folder; the message says which and since when."
-
-@contextmanager
-def folder_lock(folder):
-    "Hold `folder/.lock` for the block, or raise `FolderLocked` naming the process that holds it."
-    import fcntl
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = open(folder/'.lock', 'a+')
-    try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.seek(0); holder = lock.read().strip() or 'another process'; lock.close()
-        raise FolderLocked(f"{folder.resolve()} is in use by {holder}: wait for it, or write elsewhere (--out)") from None
-    lock.seek(0); lock.truncate(); lock.write(f"pid {os.getpid()} since {pd.Timestamp.now():%Y-%m-%d %H:%M:%S}"); lock.flush()
-    try: yield folder
-    finally: lock.truncate(0); fcntl.flock(lock, fcntl.LOCK_UN); lock.close()
 
 # %% ../nbs/00_data.ipynb #3921bfa9
 @patch_to(Panel)

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 import portfolio_nb
-from .data import atomic_file, atomic_folder, folder_lock, remove_stale_temporaries
+from .atomic import atomic_file, atomic_folder, folder_lock, remove_stale_temporaries
 from .walkforward import ConfigError, RunConfig
 from .parallel import fit_run
 from .sweeps import SweepConfig

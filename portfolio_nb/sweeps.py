@@ -14,7 +14,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_difference, sharpe_ratio, strategy_metrics
-from .data import folder_lock
+from .atomic import folder_lock
 from .walkforward import (FOLDER_NAME, ConfigError, FoldStore, RunConfig, StateError, WalkForwardResult,
                                       beside, fit_folds, model_tasks, read_yaml, run_walkforward)
 

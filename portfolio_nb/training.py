@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np, torch
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
-from .data import atomic_file
+from .atomic import atomic_file
 from .memory import GPUMemoryManager, MemoryPlan, resolve_device, resolve_precision
 
 # %% auto #0

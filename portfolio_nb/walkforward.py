@@ -12,7 +12,8 @@ import numpy as np, pandas as pd, torch, yaml
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
 import portfolio_nb
-from .data import SAMPLE_DATASETS, Panel, atomic_folder, load_panel, remove_stale_temporaries
+from .atomic import atomic_folder, remove_stale_temporaries
+from .data import SAMPLE_DATASETS, Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, import_model, model_class
