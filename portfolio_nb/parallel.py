@@ -9,11 +9,10 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from fastcore.basics import patch_to
 from .data import Panel
-from .walkforward import (IMPORT_ROOTS, FoldStore, RunConfig, SerialExecutor, fit_folds, model_tasks, run_task,
-                                      serve_tasks)
+from .walkforward import IMPORT_ROOTS, SerialExecutor, run_task, serve_tasks
 
 # %% auto #0
-__all__ = ['LocalExecutor', 'installed', 'ray_token_auth', 'RayExecutor', 'make_executor', 'fit_run']
+__all__ = ['LocalExecutor', 'installed', 'ray_token_auth', 'RayExecutor', 'make_executor']
 
 # %% ../nbs/16_parallel.ipynb #aaee800e
 class LocalExecutor:
@@ -121,12 +120,3 @@ def make_executor(workers: int = 1, address: str | None = None, gpus_per_task: f
     if gpus_per_task: raise ValueError("--gpus-per-task needs a Ray cluster (--address)")
     if workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     return LocalExecutor(workers, threads) if workers > 1 else SerialExecutor(threads)
-
-def fit_run(config: RunConfig, models: list, panel: Panel, state_dir, executor=None, progress: bool = True) -> int:
-    "Fit every fold of `models` under `config` not yet stored under `state_dir/<model>`; return how many were fitted."
-    tasks = [t for m in models for t in model_tasks(config, m, panel)]
-    stores = {m: FoldStore(Path(state_dir)/m) for m in models}
-    missing = sum(not stores[t.model].has(t.key) for t in tasks)
-    fit_folds(tasks, panel, stores, executor, progress)
-    for m in models: stores[m].prune({t.key for t in tasks if t.model == m})
-    return missing

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 import portfolio_nb
 from .atomic import atomic_file, atomic_folder, folder_lock, remove_stale_temporaries
 from .walkforward import ConfigError, RunConfig
-from .parallel import fit_run
+from .walkforward import fit_runs
 from .sweeps import SweepConfig
 from .backtest import run_backtest
 from .metrics import (annualized_return, cost_drag, drawdown, forward_returns, information_coefficient,
@@ -400,7 +400,7 @@ def run_reports(config_path, models=None, out='reports', executor=None, workers:
     config.check_against(panel)
     with folder_lock(Path(out)/config.name) as run_dir:  # one run per folder; everything above wrote nothing
         remove_stale_temporaries(run_dir)  # what killed renders left
-        fit_run(config, models, panel, run_dir/'.state', executor, progress)
+        fit_runs([(config, m) for m in models], panel, {m: run_dir/'.state'/m for m in models}, executor, progress, True)
         failed = render_reports(config_path, models, run_dir, workers, progress, overrides)
         shown = [m for m in current_reports(run_dir, config)[0] if m not in failed]
         summary = render_summary(run_dir, config, failed) if shown or not failed else None

@@ -15,8 +15,8 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_difference, sharpe_ratio, strategy_metrics
 from .atomic import folder_lock
-from .walkforward import (FOLDER_NAME, ConfigError, FoldStore, RunConfig, StateError, WalkForwardResult,
-                                      beside, fit_folds, model_tasks, read_yaml, run_walkforward)
+from .walkforward import (FOLDER_NAME, ConfigError, RunConfig, StateError, WalkForwardResult,
+                                      beside, fit_runs, read_yaml, run_walkforward)
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'SweepConfig', 'distribution', 'SweepResult', 'GridSearch', 'repair_journal']
@@ -214,23 +214,22 @@ def study_name(self) -> str:
 def run_trials(self, study, trials: list, panel, state_dir, executor=None, progress: bool = True):
     "Fit, backtest and tell the study every trial of `trials` (asked from `study`); how many folds it fitted."
     configs = [self.trial_config(t.params, self.selection) for t in trials]
-    store = FoldStore(Path(state_dir)/self.model)
-    tasks = [task for c in configs for task in model_tasks(c, self.model, panel)]
-    missing = sum(not store.has(t.key) for t in tasks)
-    try: fit_folds(tasks, panel, {self.model: store}, executor, progress)
+    store = {self.model: Path(state_dir)/self.model}  # every trial's folds in one store, kept: trials share folds
+    try: _, fitted = fit_runs([(c, self.model) for c in configs], panel, store, executor, progress)
     except Exception:
         for t in trials: study.tell(t, state=TrialState.FAIL, skip_if_finished=True)
         raise
     for t, c in zip(trials, configs):
         res = self.walkforward(t.params, self.selection, panel, state_dir)
-        m = {k: v for k, v in strategy_metrics(res.backtest.returns, res.scores, panel.returns).items()
-             if k not in ('dsr', 'n_trials', 'trial_sharpes_var')}  # a trial alone is not deflated; the sweep is
-        if self.metric not in m: _fail(f"metric {self.metric!r} is not one of {self.model}'s metrics: {sorted(m)}")
+        metrics = {k: v for k, v in strategy_metrics(res.backtest.returns, res.scores, panel.returns).items()
+                   if k not in ('dsr', 'n_trials', 'trial_sharpes_var')}  # a trial alone is not deflated; the sweep is
+        if self.metric not in metrics:
+            _fail(f"metric {self.metric!r} is not one of {self.model}'s metrics: {sorted(metrics)}")
         res.backtest.returns[['net']].to_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet')
-        for k, v in m.items(): t.set_user_attr(k, v)
-        ok = bool(np.isfinite(m[self.metric]))
-        study.tell(t, m[self.metric] if ok else None, state=None if ok else TrialState.FAIL)
-    return missing
+        for k, v in metrics.items(): t.set_user_attr(k, v)
+        ok = bool(np.isfinite(metrics[self.metric]))
+        study.tell(t, metrics[self.metric] if ok else None, state=None if ok else TrialState.FAIL)
+    return fitted
 
 # %% ../nbs/17_sweeps.ipynb #28f3b0ae
 @patch_to(SweepConfig)

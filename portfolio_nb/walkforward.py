@@ -5,9 +5,11 @@
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
 import ast, copy, dataclasses, difflib, functools, importlib, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 import numpy as np, pandas as pd, torch, yaml
 from fastcore.basics import patch_to
 from tqdm.auto import tqdm
@@ -24,8 +26,8 @@ __all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FI
            'read_yaml', 'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports',
            'fit_sources', 'code_hash', 'named_code', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest',
            'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent',
-           'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
-           'run_walkforward']
+           'serve_tasks', 'Executor', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks',
+           'fit_runs', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -471,8 +473,14 @@ def serve_tasks(conn, panel: Panel, threads: int = 1, parent: int | None = None)
         try: conn.send(('done', run_task(task, panel, threads)))
         except FoldError as e: conn.send(('failed', e))
 
+class Executor(Protocol):
+    "What runs stage-one tasks: `slots` at once, yielding each outcome from `run` as it finishes."
+    slots: int  # how many tasks it runs at once
+    def run(self, tasks: list[FoldTask], panel: Panel) -> Iterator[tuple[FoldTask, FoldResult, bytes | None]]:
+        "Yield (task, result, checkpoint) for each of `tasks`, as each finishes; raise a task's `FoldError`."
+
 class SerialExecutor:
-    "Runs tasks one after another in this process, each with `threads` torch threads."
+    "Runs tasks one after another in this process, each with `threads` torch threads (an `Executor`)."
     slots = 1
     def __init__(self, threads: int = 1): self.threads = threads
     def run(self, tasks: list, panel: Panel):
@@ -522,17 +530,27 @@ def model_tasks(config: RunConfig, model_name: str, panel: Panel) -> list[FoldTa
     return [FoldTask(config, model_name, cls, f, key(f)) for f in model_folds(config, model_name, panel)]
 
 # %% ../nbs/15_walkforward.ipynb #4dc3c9eb
-def fit_folds(tasks: list, panel: Panel, stores: dict, executor=None, progress: bool = True) -> dict:
-    "Run the `tasks` missing from `stores[task.model]`, storing each result as it arrives; every result by key."
-    done = {t.key: r for t in tasks if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
-    todo = sorted((t for t in tasks if t.key not in done), key=lambda t: t.fold.train_start - t.fold.last_sample_end)
+def fit_runs(runs: list,  # (config, model name) pairs: the walk-forwards whose folds to fit, on one executor
+             panel: Panel,  # their data
+             stores: dict | None = None,  # model name -> the folder of its fold store (None: nothing stored)
+             executor: Executor | None = None,  # what fits the missing folds (`SerialExecutor` when None)
+             progress: bool = True,  # a progress bar over the folds fitted
+             prune: bool = False,  # remove the folds of each store that no run here uses
+             ) -> tuple[list[list[FoldResult]], int]:
+    "Fit the folds of `runs` missing from their `stores`, longest first; each run's folds, and how many were fitted."
+    tasks = [model_tasks(config, model, panel) for config, model in runs]
+    every, stores = [t for ts in tasks for t in ts], {m: FoldStore(folder) for m, folder in (stores or {}).items()}
+    done = {t.key: r for t in every if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
+    todo = sorted((t for t in every if t.key not in done), key=lambda t: t.fold.train_start - t.fold.last_sample_end)
     bar = tqdm(total=len(todo), desc='fitting folds', disable=not progress or not todo)
     for task, result, checkpoint in (executor or SerialExecutor()).run(todo, panel):
         if task.model in stores: stores[task.model].save(task.key, result, checkpoint)
         done[task.key] = result
         bar.update(); bar.set_postfix_str(f'{task.model} fold {task.fold.index}')
     bar.close()
-    return done
+    if prune:
+        for m, store in stores.items(): store.prune({t.key for t in every if t.model == m})
+    return [[done[t.key] for t in ts] for ts in tasks], len(todo)
 
 # %% ../nbs/15_walkforward.ipynb #17700716
 def run_walkforward(config: RunConfig,  # the run
@@ -540,16 +558,13 @@ def run_walkforward(config: RunConfig,  # the run
                     panel: Panel | None = None,  # its data (loaded from the config when None)
                     state_dir=None,  # the model's fold store (None: nothing stored, everything fitted)
                     progress: bool = True,  # a progress bar over the folds fitted
-                    executor=None,  # what fits the missing folds (`SerialExecutor` when None)
+                    executor: Executor | None = None,  # what fits the missing folds (`SerialExecutor` when None)
                     prune: bool = True) -> WalkForwardResult:  # remove stored folds this run does not use
     "Fit `model_name` of `config` fold by fold (resuming from `state_dir`), then constrain and backtest its targets."
     panel = panel if panel is not None else config.load_panel()
     config.check_against(panel)
-    tasks = model_tasks(config, model_name, panel)
-    stores = {model_name: FoldStore(state_dir)} if state_dir else {}
-    done = fit_folds(tasks, panel, stores, executor, progress)
-    if stores and prune: stores[model_name].prune({t.key for t in tasks})
-    fitted = [done[t.key] for t in tasks]
+    stores = {model_name: state_dir} if state_dir else None
+    (fitted,), _ = fit_runs([(config, model_name)], panel, stores, executor, progress, prune)
     targets = pd.concat([f.targets for f in fitted])
     backtest, trades = simulate(config, targets, panel)
     records = {k: pd.concat(v) if (v := [f.records[k] for f in fitted if k in f.records]) else None for k in RECORDS}
