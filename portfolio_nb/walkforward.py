@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 import numpy as np, pandas as pd, torch, yaml
-from fastcore.basics import patch_to
 from tqdm.auto import tqdm
 import portfolio_nb
 from .atomic import atomic_folder, remove_stale_temporaries
@@ -51,6 +50,118 @@ class RunConfig:
     delisting_return: float = 0.0  # booked for a held name whose data ends, without a delisting_returns.parquet row
     outliers: str = 'keep'  # 'drop': returns beyond ±40% become missing (halt days)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        "A checked `RunConfig` from a dict (a parsed YAML file)."
+        if not isinstance(d, dict): _fail(f"a run config is a mapping of keys, got {type(d).__name__}")
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(d) - set(known))
+        if unknown: _fail(f"unknown config key(s) {unknown}; known: {known}")
+        for k in ('name', 'data'):
+            if d.get(k) is None or d.get(k) == '': _fail(f"the config needs `{k}`")
+        for k in ('models', 'constraints'):
+            if not isinstance(d.get(k) or {}, dict): _fail(f"{k} must be a mapping, not {d[k]!r}")
+        c = cls(**{**d, 'models': {m: p or {} for m, p in (d.get('models') or {}).items()},
+                   'constraints': dict(d.get('constraints') or {})})
+        for k, (ok, what) in FIELD_CHECKS.items():
+            if not ok(getattr(c, k)): _fail(f"{k} must be {what}, not {getattr(c, k)!r}")
+        c.check_models(); c.check_dates_and_constraints()
+        if not Path(c.data).is_dir():
+            name = Path(c.data).name
+            hint = (f" (build it with `portfolio-nb sample-data --dest {Path(c.data).resolve().parent}`)"
+                    if name in SAMPLE_DATASETS else '')
+            _fail(f"data folder {Path(c.data).resolve()} does not exist{hint}")
+        return c
+
+    @classmethod
+    def from_yaml(cls, path, overrides=()) -> RunConfig:
+        "A checked `RunConfig` from a YAML file and `--set` overrides; a relative `data` is read from the file's folder."
+        d = apply_overrides(read_yaml(path), overrides)
+        import_from(Path(path).resolve().parent)  # a model's own `class: module:Class` may live next to the config
+        if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
+        return cls.from_dict(d)
+
+    def check_models(self):
+        "Refuse no model, unknown models and parameters a model does not take."
+        if not self.models: _fail("the config names no model")
+        if bad := [m for m in self.models if not _folder_name(m)]:
+            _fail(f"model names {bad} must be folder names: letters, digits, '.', '_' or '-'")
+        if bad := [m for m, p in self.models.items() if not isinstance(p, dict)]:
+            _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
+        bad = sorted(m for m, p in self.models.items() if m not in MODELS and 'class' not in p)
+        if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}, or a model's own `class: module:Class`")
+        for m in self.models: self.make(m)
+
+    def check_dates_and_constraints(self):
+        "Refuse dates that do not parse or run backwards, a rolling window without a length, and infeasible constraints."
+        if self.window == 'rolling' and self.train_days is None:
+            _fail("a rolling window needs train_days, a positive number of trading days")
+        try: start, end = (pd.Timestamp(x) if x is not None else None for x in (self.start, self.end))
+        except ValueError as e: _fail(f"start/end are not dates ({e})")
+        if start is not None and end is not None and start >= end:
+            _fail(f"start {start.date()} is not before end {end.date()}")
+        try: PortfolioConstraints.from_dict(self.constraints)
+        except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
+
+    def check_against(self, panel: Panel):
+        "Refuse dates outside the data, a span without a rebalance date, and a cap too small for the universe."
+        lo, hi = panel.dates[0], panel.dates[-1]
+        for k in ('start', 'end'):
+            v = getattr(self, k)
+            if v is not None and not lo <= pd.Timestamp(v) <= hi:
+                _fail(f"{k} {pd.Timestamp(v).date()} is outside the data ({lo.date()}..{hi.date()})")
+        decisions = rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)
+        if not len(decisions): _fail("no rebalance date between start and end")
+        cap, rows = PortfolioConstraints.from_dict(self.constraints).max_position_weight, panel.dates.get_indexer(decisions)
+        for m in self.models:
+            n = panel.eligibility(getattr(self.make(m), 'min_history_days', 100))[rows].sum(1)
+            if (short := n * cap < 1 - 1e-12).any():
+                i = int(short.argmax())
+                _fail(f"max_position_weight {cap} cannot be fully invested on {decisions[i].date()}: {m} has {n[i]} "
+                      f"eligible names there and needs at least {math.ceil(1 / cap - 1e-12)}")
+
+    def load_panel(self, verbose: bool = False) -> Panel:
+        "The config's data as its decisions and backtests see it: loaded, with outliers dropped under `outliers: drop`."
+        try: panel = load_panel(self.data, verbose=False)
+        except ValueError as e: raise ConfigError(str(e)) from None  # a bad data file is bad input: its one line
+        panel = panel.drop_outliers() if self.outliers == 'drop' else panel
+        if verbose: panel.report()
+        return panel
+
+    def hash(self) -> str:
+        "A hash of the whole config: what a report was rendered from."
+        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def class_of(self, model: str) -> type:
+        "The class of the config's `model`: the one at its `class` import path, or the one registered under its name."
+        spec = self.models[model].get('class')
+        try: return model_class(model) if spec is None else import_model(spec)
+        except ValueError as e: _fail(f"models.{model}: {e}")
+
+    def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> dict:
+        "The constructor arguments of `model` (of class `cls`, or the config's) for `fold`, with the run options it takes."
+        options = dict(seed=self.seed + fold, memory=self.memory)
+        accepted = getattr(cls or self.class_of(model), 'run_options', ())
+        own = {k: v for k, v in self.models[model].items() if k != 'class'}
+        return own | {k: v for k, v in options.items() if k in accepted and v is not None}
+
+    def resolved(self) -> dict:
+        "The config as it runs: every model with its class and all its parameters, preset values spelled out."
+        def model(m):
+            made, cls = self.make(m), self.class_of(m)
+            info = {k: v for k, v in made.get_model_info().items() if k not in ('name', 'method')}
+            spelled = made.resolved_preset() if hasattr(made, 'resolved_preset') else {}
+            return {'class': f"{cls.__module__}:{cls.__qualname__}"} | self.model_params(m) | info | spelled
+        d = dataclasses.asdict(self) | {'constraints': dataclasses.asdict(PortfolioConstraints.from_dict(self.constraints)),
+                                        'models': {m: model(m) for m in self.models}}
+        return json.loads(json.dumps(d, default=str))  # plain YAML-able values (tuples as lists)
+
+    def make(self, model: str, fold: int = 0):
+        "A fresh instance of the config's `model` for `fold`; `ConfigError` naming it where its parameters are wrong."
+        cls, params = self.class_of(model), self.model_params(model, fold)
+        try: return cls(**params)
+        except (TypeError, ValueError) as e: _fail(f"model {model!r}: bad parameters {params} ({e})")
+
 # %% ../nbs/15_walkforward.ipynb #09804e77
 def _fail(msg): raise ConfigError(msg)
 def _count(v, low=0): return isinstance(v, int) and not isinstance(v, bool) and v >= low
@@ -74,29 +185,6 @@ FIELD_CHECKS = {  # key: (is the value acceptable?, what it must be)
 }
 
 # %% ../nbs/15_walkforward.ipynb #e86dfa5f
-@patch_to(RunConfig, cls_method=True)
-def from_dict(cls, d: dict) -> RunConfig:
-    "A checked `RunConfig` from a dict (a parsed YAML file)."
-    if not isinstance(d, dict): _fail(f"a run config is a mapping of keys, got {type(d).__name__}")
-    known = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(d) - set(known))
-    if unknown: _fail(f"unknown config key(s) {unknown}; known: {known}")
-    for k in ('name', 'data'):
-        if d.get(k) is None or d.get(k) == '': _fail(f"the config needs `{k}`")
-    for k in ('models', 'constraints'):
-        if not isinstance(d.get(k) or {}, dict): _fail(f"{k} must be a mapping, not {d[k]!r}")
-    c = cls(**{**d, 'models': {m: p or {} for m, p in (d.get('models') or {}).items()},
-               'constraints': dict(d.get('constraints') or {})})
-    for k, (ok, what) in FIELD_CHECKS.items():
-        if not ok(getattr(c, k)): _fail(f"{k} must be {what}, not {getattr(c, k)!r}")
-    c.check_models(); c.check_dates_and_constraints()
-    if not Path(c.data).is_dir():
-        name = Path(c.data).name
-        hint = (f" (build it with `portfolio-nb sample-data --dest {Path(c.data).resolve().parent}`)"
-                if name in SAMPLE_DATASETS else '')
-        _fail(f"data folder {Path(c.data).resolve()} does not exist{hint}")
-    return c
-
 def read_yaml(path) -> dict:
     "The mapping in the YAML file `path`; `ConfigError` naming the file where it is missing, invalid or not a mapping."
     path = Path(path)
@@ -143,107 +231,6 @@ def apply_overrides(d: dict, overrides=()) -> dict:
             node = node[part]
         node[parts[-1]] = value
     return d
-
-@patch_to(RunConfig, cls_method=True)
-def from_yaml(cls, path, overrides=()) -> RunConfig:
-    "A checked `RunConfig` from a YAML file and `--set` overrides; a relative `data` is read from the file's folder."
-    d = apply_overrides(read_yaml(path), overrides)
-    import_from(Path(path).resolve().parent)  # a model's own `class: module:Class` may live next to the config
-    if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
-    return cls.from_dict(d)
-
-# %% ../nbs/15_walkforward.ipynb #04db7ef4
-@patch_to(RunConfig)
-def check_models(self):
-    "Refuse no model, unknown models and parameters a model does not take."
-    if not self.models: _fail("the config names no model")
-    if bad := [m for m in self.models if not _folder_name(m)]:
-        _fail(f"model names {bad} must be folder names: letters, digits, '.', '_' or '-'")
-    if bad := [m for m, p in self.models.items() if not isinstance(p, dict)]:
-        _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
-    bad = sorted(m for m, p in self.models.items() if m not in MODELS and 'class' not in p)
-    if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}, or a model's own `class: module:Class`")
-    for m in self.models: self.make(m)
-
-@patch_to(RunConfig)
-def check_dates_and_constraints(self):
-    "Refuse dates that do not parse or run backwards, a rolling window without a length, and infeasible constraints."
-    if self.window == 'rolling' and self.train_days is None:
-        _fail("a rolling window needs train_days, a positive number of trading days")
-    try: start, end = (pd.Timestamp(x) if x is not None else None for x in (self.start, self.end))
-    except ValueError as e: _fail(f"start/end are not dates ({e})")
-    if start is not None and end is not None and start >= end:
-        _fail(f"start {start.date()} is not before end {end.date()}")
-    try: PortfolioConstraints.from_dict(self.constraints)
-    except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
-
-# %% ../nbs/15_walkforward.ipynb #5cfbfa7d
-@patch_to(RunConfig)
-def check_against(self, panel: Panel):
-    "Refuse dates outside the data, a span without a rebalance date, and a cap too small for the universe."
-    lo, hi = panel.dates[0], panel.dates[-1]
-    for k in ('start', 'end'):
-        v = getattr(self, k)
-        if v is not None and not lo <= pd.Timestamp(v) <= hi:
-            _fail(f"{k} {pd.Timestamp(v).date()} is outside the data ({lo.date()}..{hi.date()})")
-    decisions = rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)
-    if not len(decisions): _fail("no rebalance date between start and end")
-    cap, rows = PortfolioConstraints.from_dict(self.constraints).max_position_weight, panel.dates.get_indexer(decisions)
-    for m in self.models:
-        n = panel.eligibility(getattr(self.make(m), 'min_history_days', 100))[rows].sum(1)
-        if (short := n * cap < 1 - 1e-12).any():
-            i = int(short.argmax())
-            _fail(f"max_position_weight {cap} cannot be fully invested on {decisions[i].date()}: {m} has {n[i]} "
-                  f"eligible names there and needs at least {math.ceil(1 / cap - 1e-12)}")
-
-# %% ../nbs/15_walkforward.ipynb #87cf9986
-@patch_to(RunConfig)
-def load_panel(self, verbose: bool = False) -> Panel:
-    "The config's data as its decisions and backtests see it: loaded, with outliers dropped under `outliers: drop`."
-    try: panel = load_panel(self.data, verbose=False)
-    except ValueError as e: raise ConfigError(str(e)) from None  # a bad data file is bad input: its one line
-    panel = panel.drop_outliers() if self.outliers == 'drop' else panel
-    if verbose: panel.report()
-    return panel
-
-@patch_to(RunConfig)
-def hash(self) -> str:
-    "A hash of the whole config: what a report was rendered from."
-    return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-@patch_to(RunConfig)
-def class_of(self, model: str) -> type:
-    "The class of the config's `model`: the one at its `class` import path, or the one registered under its name."
-    spec = self.models[model].get('class')
-    try: return model_class(model) if spec is None else import_model(spec)
-    except ValueError as e: _fail(f"models.{model}: {e}")
-
-@patch_to(RunConfig)
-def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> dict:
-    "The constructor arguments of `model` (of class `cls`, or the config's) for `fold`, with the run options it takes."
-    options = dict(seed=self.seed + fold, memory=self.memory)
-    accepted = getattr(cls or self.class_of(model), 'run_options', ())
-    own = {k: v for k, v in self.models[model].items() if k != 'class'}
-    return own | {k: v for k, v in options.items() if k in accepted and v is not None}
-
-@patch_to(RunConfig)
-def resolved(self) -> dict:
-    "The config as it runs: every model with its class and all its parameters, preset values spelled out."
-    def model(m):
-        made, cls = self.make(m), self.class_of(m)
-        info = {k: v for k, v in made.get_model_info().items() if k not in ('name', 'method')}
-        spelled = made.resolved_preset() if hasattr(made, 'resolved_preset') else {}
-        return {'class': f"{cls.__module__}:{cls.__qualname__}"} | self.model_params(m) | info | spelled
-    d = dataclasses.asdict(self) | {'constraints': dataclasses.asdict(PortfolioConstraints.from_dict(self.constraints)),
-                                    'models': {m: model(m) for m in self.models}}
-    return json.loads(json.dumps(d, default=str))  # plain YAML-able values (tuples as lists)
-
-@patch_to(RunConfig)
-def make(self, model: str, fold: int = 0):
-    "A fresh instance of the config's `model` for `fold`; `ConfigError` naming it where its parameters are wrong."
-    cls, params = self.class_of(model), self.model_params(model, fold)
-    try: return cls(**params)
-    except (TypeError, ValueError) as e: _fail(f"model {model!r}: bad parameters {params} ({e})")
 
 # %% ../nbs/15_walkforward.ipynb #446abd18
 @dataclass
@@ -398,24 +385,21 @@ class FoldStore:
             shutil.rmtree(d, ignore_errors=True)
             return None
 
-# %% ../nbs/15_walkforward.ipynb #09966043
-@patch_to(FoldStore)
-def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> Path:
-    "Write `fold` (and the model's `checkpoint`, where it has one) under `key`: complete or not at all."
-    if self.has(key): return self.root/key  # a key determines its content
-    with atomic_folder(self.root/key) as tmp:
-        fold.targets.to_parquet(tmp/'targets.parquet')
-        for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
-        if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
-        files = {f.name: file_digest(f) for f in sorted(tmp.iterdir())}
-        (tmp/'log.json').write_text(json.dumps(fold.log | {'files': files}, indent=1, default=str))
-    return self.root/key
+    def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> Path:
+        "Write `fold` (and the model's `checkpoint`, where it has one) under `key`: complete or not at all."
+        if self.has(key): return self.root/key  # a key determines its content
+        with atomic_folder(self.root/key) as tmp:
+            fold.targets.to_parquet(tmp/'targets.parquet')
+            for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
+            if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
+            files = {f.name: file_digest(f) for f in sorted(tmp.iterdir())}
+            (tmp/'log.json').write_text(json.dumps(fold.log | {'files': files}, indent=1, default=str))
+        return self.root/key
 
-@patch_to(FoldStore)
-def prune(self, keep):
-    "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
-    for d in self.root.iterdir():
-        if d.name not in keep and not d.name.startswith('.'): shutil.rmtree(d) if d.is_dir() else d.unlink()
+    def prune(self, keep):
+        "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
+        for d in self.root.iterdir():
+            if d.name not in keep and not d.name.startswith('.'): shutil.rmtree(d) if d.is_dir() else d.unlink()
 
 # %% ../nbs/15_walkforward.ipynb #84b833ed
 @dataclass
