@@ -6,7 +6,6 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
-from fastcore.basics import patch_to
 from .data import Panel
 
 # %% auto #0
@@ -50,85 +49,95 @@ class Simulator:
         self.value, self.cash, self.pos = np.zeros(self.R.shape[1]), 1.0, None
         self.days, self.trades, self.events = [], [], []
 
-# %% ../nbs/05_backtest.ipynb #7afe93b3
-@patch_to(Simulator)
-def row(self, date) -> int:
-    "Position of the last trading day at or before `date`."
-    i = int(np.searchsorted(self.stamps, pd.Timestamp(date).as_unit('ns').value, side='right')) - 1
-    if i < 0: raise ValueError(f"{pd.Timestamp(date).date()} is before the panel's first date")
-    return i
+    def row(self, date) -> int:
+        "Position of the last trading day at or before `date`."
+        i = int(np.searchsorted(self.stamps, pd.Timestamp(date).as_unit('ns').value, side='right')) - 1
+        if i < 0: raise ValueError(f"{pd.Timestamp(date).date()} is before the panel's first date")
+        return i
 
-@patch_to(Simulator)
-def weights(self) -> np.ndarray:
-    "Current weights (fractions of wealth) per ticker; the rest is cash."
-    return self.value / (self.value.sum() + self.cash)
+    def weights(self) -> np.ndarray:
+        "Current weights (fractions of wealth) per ticker; the rest is cash."
+        return self.value / (self.value.sum() + self.cash)
 
-# %% ../nbs/05_backtest.ipynb #17bcf1b6
-@patch_to(Simulator)
-def advance(self, date) -> np.ndarray:
-    "Drift to the close of `date` (halts, delistings and their costs booked); return the drifted weights."
-    end = self.row(date)
-    if self.pos is None or end <= self.pos: return self.weights()
-    held = np.flatnonzero(self.value)
-    R = self.R[self.pos + 1: end + 1]
-    R = R if len(held) == len(self.value) else R[:, held]
-    days, out, missing = np.arange(self.pos + 1, end + 1)[:, None], self.delisted_at[held], np.isnan(R)
-    quiet = not missing.any() and (out > end).all()  # every held name trades every day: the common case
-    booked = None if quiet else days == out
-    growth = 1 + R if quiet else np.where(booked, 1 + self.delisting[held], np.where(missing, 1.0, 1 + R))
-    value = self.value[held] * np.cumprod(growth, axis=0)
-    proceeds = np.zeros(len(R)) if quiet else (value * booked).sum(1)  # delisted names are sold at that day's close ...
-    cost = self.cost_bps * 1e-4 * proceeds                              # ... paying the trading cost
-    cash = self.cash + np.cumsum(proceeds - cost)
-    total = (value.sum(1) if quiet else np.where(days < out, value, 0.0).sum(1)) + cash
-    before = np.concatenate([[self.value.sum() + self.cash], total[:-1]])
-    gross = (total + cost) / before - 1
-    self.days.append((self.pos + 1, gross, cost / (total + cost), proceeds / (total + cost), cash / total))
-    if not quiet:
-        halted = missing & (days < out)
-        self.events += [(days[halted[:, j].argmax(), 0], held[j], 'halted: held at zero return')
-                        for j in np.flatnonzero(halted.any(0))]
-        self.events += [(out[j], held[j], 'delisted: delisting return booked, sold')
-                        for j in np.flatnonzero(booked.any(0))]
-    self.value[held] = np.where(out <= end, 0.0, value[-1])
-    self.cash, self.pos = cash[-1], end
-    return self.weights()
+    def advance(self, date) -> np.ndarray:
+        "Drift to the close of `date` (halts, delistings and their costs booked); return the drifted weights."
+        end = self.row(date)
+        if self.pos is None or end <= self.pos: return self.weights()
+        held = np.flatnonzero(self.value)
+        R = self.R[self.pos + 1: end + 1]
+        R = R if len(held) == len(self.value) else R[:, held]
+        days, out, missing = np.arange(self.pos + 1, end + 1)[:, None], self.delisted_at[held], np.isnan(R)
+        quiet = not missing.any() and (out > end).all()  # every held name trades every day: the common case
+        booked = None if quiet else days == out
+        growth = 1 + R if quiet else np.where(booked, 1 + self.delisting[held], np.where(missing, 1.0, 1 + R))
+        value = self.value[held] * np.cumprod(growth, axis=0)
+        proceeds = np.zeros(len(R)) if quiet else (value * booked).sum(1)  # delisted names are sold at that day's close ...
+        cost = self.cost_bps * 1e-4 * proceeds                              # ... paying the trading cost
+        cash = self.cash + np.cumsum(proceeds - cost)
+        total = (value.sum(1) if quiet else np.where(days < out, value, 0.0).sum(1)) + cash
+        before = np.concatenate([[self.value.sum() + self.cash], total[:-1]])
+        gross = (total + cost) / before - 1
+        self.days.append((self.pos + 1, gross, cost / (total + cost), proceeds / (total + cost), cash / total))
+        if not quiet:
+            halted = missing & (days < out)
+            self.events += [(days[halted[:, j].argmax(), 0], held[j], 'halted: held at zero return')
+                            for j in np.flatnonzero(halted.any(0))]
+            self.events += [(out[j], held[j], 'delisted: delisting return booked, sold')
+                            for j in np.flatnonzero(booked.any(0))]
+        self.value[held] = np.where(out <= end, 0.0, value[-1])
+        self.cash, self.pos = cash[-1], end
+        return self.weights()
 
-# %% ../nbs/05_backtest.ipynb #4544eb29
-@patch_to(Simulator)
-def executable(self, i: int, target: np.ndarray, drifted: np.ndarray) -> np.ndarray:
-    "The `target` as traded on row `i`: names without a return keep their drifted weight, the rest fits around them."
-    stuck = np.isnan(self.R[i])
-    if not (stuck & ((target > 0) | (drifted > 0))).any(): return target
-    kept, free = np.where(stuck, drifted, 0.0), np.where(stuck, 0.0, target)
-    self.events += [(i, j, 'halted at a rebalance: kept') for j in np.flatnonzero(stuck & (drifted > 0))]
-    room = max(target.sum() - kept.sum(), 0.0)
-    return kept + free * (min(1.0, room / free.sum()) if free.sum() > 0 else 0.0)
+    def executable(self, i: int, target: np.ndarray, drifted: np.ndarray) -> np.ndarray:
+        "The `target` as traded on row `i`: names without a return keep their drifted weight, the rest fits around them."
+        stuck = np.isnan(self.R[i])
+        if not (stuck & ((target > 0) | (drifted > 0))).any(): return target
+        kept, free = np.where(stuck, drifted, 0.0), np.where(stuck, 0.0, target)
+        self.events += [(i, j, 'halted at a rebalance: kept') for j in np.flatnonzero(stuck & (drifted > 0))]
+        room = max(target.sum() - kept.sum(), 0.0)
+        return kept + free * (min(1.0, room / free.sum()) if free.sum() > 0 else 0.0)
 
-# %% ../nbs/05_backtest.ipynb #94c906c4
-@patch_to(Simulator)
-def rebalance(self, date, target) -> np.ndarray:
-    "Trade at the close of `date` to `target` weights (a Series by ticker or an array over the panel's tickers)."
-    i, day = self.row(date), pd.Timestamp(date).date()
-    if self.stamps[i] != pd.Timestamp(date).as_unit('ns').value:
-        raise ValueError(f"rebalance on {day}: not a trading day of the panel")
-    if isinstance(target, pd.Series):
-        unknown = target.index.difference(self.panel.tickers)
-        if len(unknown):
-            raise ValueError(f"rebalance on {day}: weights for tickers not in the panel {unknown[:5].tolist()}")
-        target = target.reindex(self.panel.tickers, fill_value=0.0).to_numpy(float)
-    if np.isnan(target).any() or target.sum() > 1 + 1e-6:
-        raise ValueError(f"rebalance on {day}: weights have NaN or sum to {target.sum():.6f} > 1")
-    drifted = self.advance(date)
-    if self.pos is None: self.days.append((i, np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1)))
-    target = self.executable(i, target, drifted)
-    turnover = np.abs(target - drifted).sum()
-    cost = self.cost_bps * 1e-4 * turnover
-    self.events += [(i, j, 'sold: left the universe') for j in np.flatnonzero((drifted > 0) & ~self.member[i])]
-    wealth = (self.value.sum() + self.cash) * (1 - cost)
-    self.value, self.cash, self.pos = target * wealth, wealth * (1 - target.sum()), i
-    self.trades.append((i, turnover, cost, target, drifted))
-    return drifted
+    def rebalance(self, date, target) -> np.ndarray:
+        "Trade at the close of `date` to `target` weights (a Series by ticker or an array over the panel's tickers)."
+        i, day = self.row(date), pd.Timestamp(date).date()
+        if self.stamps[i] != pd.Timestamp(date).as_unit('ns').value:
+            raise ValueError(f"rebalance on {day}: not a trading day of the panel")
+        if isinstance(target, pd.Series):
+            unknown = target.index.difference(self.panel.tickers)
+            if len(unknown):
+                raise ValueError(f"rebalance on {day}: weights for tickers not in the panel {unknown[:5].tolist()}")
+            target = target.reindex(self.panel.tickers, fill_value=0.0).to_numpy(float)
+        if np.isnan(target).any() or target.sum() > 1 + 1e-6:
+            raise ValueError(f"rebalance on {day}: weights have NaN or sum to {target.sum():.6f} > 1")
+        drifted = self.advance(date)
+        if self.pos is None: self.days.append((i, np.zeros(1), np.zeros(1), np.zeros(1), np.ones(1)))
+        target = self.executable(i, target, drifted)
+        turnover = np.abs(target - drifted).sum()
+        cost = self.cost_bps * 1e-4 * turnover
+        self.events += [(i, j, 'sold: left the universe') for j in np.flatnonzero((drifted > 0) & ~self.member[i])]
+        wealth = (self.value.sum() + self.cash) * (1 - cost)
+        self.value, self.cash, self.pos = target * wealth, wealth * (1 - target.sum()), i
+        self.trades.append((i, turnover, cost, target, drifted))
+        return drifted
+
+    def result(self, end=None) -> BacktestResult:
+        "Drift to `end` (default: the panel's last date) and collect the results."
+        if self.pos is None: raise ValueError("no rebalance yet: nothing to report")
+        self.advance(end if end is not None else self.panel.dates[-1])
+        dates, tickers = self.panel.dates, self.panel.tickers
+        rows = np.concatenate([start + np.arange(len(g)) for start, g, *_ in self.days])
+        columns = ('gross', 'cost', 'turnover', 'cash')
+        daily = pd.DataFrame({k: np.concatenate([d[j] for d in self.days]) for j, k in enumerate(columns, 1)},
+                             index=dates[rows])
+        at = dates[[t[0] for t in self.trades]]
+        daily.loc[at, 'turnover'] += [t[1] for t in self.trades]
+        daily.loc[at, 'cost'] = 1 - (1 - daily.loc[at, 'cost']) * (1 - np.array([t[2] for t in self.trades]))
+        daily.insert(1, 'net', (1 + daily.gross) * (1 - daily.cost) - 1)
+        frame = lambda k: pd.DataFrame(np.array([t[k] for t in self.trades]), pd.DatetimeIndex(at, name='date'), tickers)
+        events = pd.DataFrame([(dates[i], tickers[j], kind) for i, j, kind in self.events],
+                              columns=['date', 'ticker', 'kind'])
+        returns = daily[['gross', 'net', 'turnover', 'cost', 'cash']].rename_axis('date')
+        return BacktestResult(returns, frame(3), frame(4), events)
 
 # %% ../nbs/05_backtest.ipynb #4ec7b91a
 @dataclass
@@ -143,27 +152,6 @@ class BacktestResult:
     def event_counts(self) -> dict:
         "How often each dynamic-universe event happened."
         return self.events.kind.value_counts().to_dict()
-
-# %% ../nbs/05_backtest.ipynb #85a8fbcd
-@patch_to(Simulator)
-def result(self, end=None) -> BacktestResult:
-    "Drift to `end` (default: the panel's last date) and collect the results."
-    if self.pos is None: raise ValueError("no rebalance yet: nothing to report")
-    self.advance(end if end is not None else self.panel.dates[-1])
-    dates, tickers = self.panel.dates, self.panel.tickers
-    rows = np.concatenate([start + np.arange(len(g)) for start, g, *_ in self.days])
-    columns = ('gross', 'cost', 'turnover', 'cash')
-    daily = pd.DataFrame({k: np.concatenate([d[j] for d in self.days]) for j, k in enumerate(columns, 1)},
-                         index=dates[rows])
-    at = dates[[t[0] for t in self.trades]]
-    daily.loc[at, 'turnover'] += [t[1] for t in self.trades]
-    daily.loc[at, 'cost'] = 1 - (1 - daily.loc[at, 'cost']) * (1 - np.array([t[2] for t in self.trades]))
-    daily.insert(1, 'net', (1 + daily.gross) * (1 - daily.cost) - 1)
-    frame = lambda k: pd.DataFrame(np.array([t[k] for t in self.trades]), pd.DatetimeIndex(at, name='date'), tickers)
-    events = pd.DataFrame([(dates[i], tickers[j], kind) for i, j, kind in self.events],
-                          columns=['date', 'ticker', 'kind'])
-    returns = daily[['gross', 'net', 'turnover', 'cost', 'cash']].rename_axis('date')
-    return BacktestResult(returns, frame(3), frame(4), events)
 
 # %% ../nbs/05_backtest.ipynb #517dfc15
 def run_backtest(

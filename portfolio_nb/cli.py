@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     "Entry point of `portfolio-nb`."
     a = vars(parser().parse_args(argv))
     command = a.pop('command'); a.pop('name')
-    from portfolio_nb.data import FolderLocked
+    from portfolio_nb.atomic import FolderLocked
     from portfolio_nb.reports import ReportError
     from portfolio_nb.walkforward import ConfigError, FoldError, StateError
     try: command(**a); return 0

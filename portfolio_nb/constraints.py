@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from numbers import Integral
 import cvxpy as cp, numpy as np, pandas as pd
-from fastcore.basics import patch_to
 
 # %% auto #0
-__all__ = ['PortfolioConstraints', 'turnover', 'project_box_sum', 'project_capped_simplex', 'top_k_supports',
-           'closest_within_turnover', 'least_turnover', 'apply_constraints', 'forced_turnover']
+__all__ = ['PortfolioConstraints', 'turnover', 'project_box_sum', 'top_k_supports', 'closest_within_turnover', 'least_turnover',
+           'apply_constraints', 'forced_turnover']
 
 # %% ../nbs/03_constraints.ipynb #07f4b077
 @dataclass(frozen=True)
@@ -38,21 +37,18 @@ class PortfolioConstraints:
         if not self.transaction_cost_bps >= 0:
             raise ValueError(f"transaction_cost_bps must be >= 0, got {self.transaction_cost_bps}")
 
-# %% ../nbs/03_constraints.ipynb #f814084d
-@patch_to(PortfolioConstraints, cls_method=True)
-def from_dict(cls, d: dict | None) -> PortfolioConstraints:
-    "Constraints from a run config's mapping (None: the defaults), refusing unknown keys."
-    known = [f.name for f in fields(cls)]
-    unknown = sorted(set(d or {}) - set(known))
-    if unknown: raise ValueError(f"unknown constraint(s) {unknown}; the known ones are {known}")
-    return cls(**(d or {}))
+    @classmethod
+    def from_dict(cls, d: dict | None) -> PortfolioConstraints:
+        "Constraints from a run config's mapping (None: the defaults), refusing unknown keys."
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(d or {}) - set(known))
+        if unknown: raise ValueError(f"unknown constraint(s) {unknown}; the known ones are {known}")
+        return cls(**(d or {}))
 
-# %% ../nbs/03_constraints.ipynb #f900b38f
-@patch_to(PortfolioConstraints)
-def turnover_limit(self, rebalances_per_month: float = 1.0) -> float | None:
-    "Turnover allowed at one rebalance: the monthly budget shared evenly by `rebalances_per_month` rebalances."
-    if not rebalances_per_month > 0: raise ValueError(f"rebalances_per_month must be > 0, got {rebalances_per_month}")
-    return None if self.max_monthly_turnover is None else self.max_monthly_turnover / rebalances_per_month
+    def turnover_limit(self, rebalances_per_month: float = 1.0) -> float | None:
+        "Turnover allowed at one rebalance: the monthly budget shared evenly by `rebalances_per_month` rebalances."
+        if not rebalances_per_month > 0: raise ValueError(f"rebalances_per_month must be > 0, got {rebalances_per_month}")
+        return None if self.max_monthly_turnover is None else self.max_monthly_turnover / rebalances_per_month
 
 # %% ../nbs/03_constraints.ipynb #34ff960b
 def turnover(w: pd.Series, previous: pd.Series | None = None) -> float:
@@ -75,11 +71,6 @@ def project_box_sum(v: np.ndarray, lo: float, hi: float) -> np.ndarray:
     "Euclidean projection of `v` onto {lo <= w <= hi, sum w = 1}."
     v = np.asarray(v, dtype=np.float64)
     return np.clip(v - _shift_for_sum(v, np.full_like(v, lo), np.full_like(v, hi), 1.0), lo, hi)
-
-# %% ../nbs/03_constraints.ipynb #449010b4
-def project_capped_simplex(v: np.ndarray, cap: float) -> np.ndarray:
-    "Euclidean projection of `v` onto the capped simplex {0 <= w <= cap, sum w = 1}."
-    return project_box_sum(v, 0.0, cap)
 
 # %% ../nbs/03_constraints.ipynb #c6a9f207
 def top_k_supports(t: np.ndarray, k: int, long_only: bool) -> list:

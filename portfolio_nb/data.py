@@ -4,21 +4,18 @@
 
 # %% ../nbs/00_data.ipynb #e61a960e
 from __future__ import annotations
-import dataclasses, hashlib, os, re, shutil, tempfile, warnings
-from contextlib import contextmanager
+import dataclasses, hashlib, os, warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd
-from fastcore.basics import patch_to
+from .atomic import atomic_folder
 
 # %% auto #0
 __all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'MAX_FILL_DAYS', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar',
            'membership_matrix', 'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel',
-           'umask', 'temporary_name', 'atomic_folder', 'atomic_file', 'process_alive', 'stale_temporaries',
-           'remove_stale_temporaries', 'FolderLocked', 'folder_lock', 'panel_from_long', 'build_sample_dataset',
-           'shared_dataset']
+           'panel_from_long', 'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
 PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
@@ -143,6 +140,8 @@ def apply_corrections(returns: pd.DataFrame, corrections: pd.DataFrame,
     return pd.DataFrame(values, returns.index, returns.columns), corrections.assign(original=original)
 
 # %% ../nbs/00_data.ipynb #50940c55
+MAX_FILL_DAYS = 5  # a name without a return in this many trading days up to a date has stopped trading there
+
 @dataclass(eq=False, frozen=True)
 class Panel:
     "Aligned daily frames (dates x tickers) and index membership; build it with `load_panel` or `panel_from_frames`."
@@ -183,50 +182,107 @@ class Panel:
         obs = self.returns.notna().to_numpy()
         return np.where(obs.any(0), len(obs) - 1 - obs[::-1].argmax(0), -1)
 
-# %% ../nbs/00_data.ipynb #634dadea
-@patch_to(Panel)
-def __repr__(self):
-    "The dates, the tickers, the frames held and where they came from, in one line."
-    extra = ', '.join(k for k in ('prices', 'volume', 'calendar') if getattr(self, k) is not None) or 'returns only'
-    span = f"{len(self.dates)} dates {self.dates[0].date()}..{self.dates[-1].date()}"
-    return f"Panel({span} x {len(self.tickers)} tickers; {extra}; from {self.source})"
+    def __repr__(self):
+        "The dates, the tickers, the frames held and where they came from, in one line."
+        extra = ', '.join(k for k in ('prices', 'volume', 'calendar') if getattr(self, k) is not None) or 'returns only'
+        span = f"{len(self.dates)} dates {self.dates[0].date()}..{self.dates[-1].date()}"
+        return f"Panel({span} x {len(self.tickers)} tickers; {extra}; from {self.source})"
 
-# %% ../nbs/00_data.ipynb #2fc26a3d
-MAX_FILL_DAYS = 5  # a name without a return in this many trading days up to a date has stopped trading there
+    def continues(self, rows) -> np.ndarray:
+        "Bool [len(rows), N]: a return within `MAX_FILL_DAYS` days up to each row, and no delisting dated on or before it."
+        rows = np.asarray(rows)
+        seen = self.last_seen[rows]
+        ok = (seen >= 0) & (rows[:, None] - seen <= MAX_FILL_DAYS)
+        if self.delistings is not None and len(self.delistings):
+            out = np.full(len(self.tickers), len(self.dates))
+            out[self.tickers.get_indexer(self.delistings.ticker)] = self.dates.searchsorted(self.delistings.date.to_numpy())
+            ok &= rows[:, None] < out
+        return ok
 
-@patch_to(Panel)
-def continues(self, rows) -> np.ndarray:
-    "Bool [len(rows), N]: a return within `MAX_FILL_DAYS` days up to each row, and no delisting dated on or before it."
-    rows = np.asarray(rows)
-    seen = self.last_seen[rows]
-    ok = (seen >= 0) & (rows[:, None] - seen <= MAX_FILL_DAYS)
-    if self.delistings is not None and len(self.delistings):
-        out = np.full(len(self.tickers), len(self.dates))
-        out[self.tickers.get_indexer(self.delistings.ticker)] = self.dates.searchsorted(self.delistings.date.to_numpy())
-        ok &= rows[:, None] < out
-    return ok
+    def eligibility(self, min_history_days: int = 100) -> np.ndarray:
+        "Bool [T, N]: a member on the date, at least `min_history_days` observed returns up to it, its data going on."
+        rows = np.arange(len(self.dates))
+        return self.membership.to_numpy() & (self.history_counts >= min_history_days) & self.continues(rows)
 
-@patch_to(Panel)
-def eligibility(self, min_history_days: int = 100) -> np.ndarray:
-    "Bool [T, N]: a member on the date, at least `min_history_days` observed returns up to it, its data going on."
-    rows = np.arange(len(self.dates))
-    return self.membership.to_numpy() & (self.history_counts >= min_history_days) & self.continues(rows)
+    def row(self, date) -> int:
+        "Position of the last trading day at or before `date`."
+        i = self.dates.searchsorted(pd.Timestamp(date), side='right') - 1
+        if i < 0: raise ValueError(f"{pd.Timestamp(date).date()} is before the panel's first date {self.dates[0].date()}")
+        return int(i)
 
-# %% ../nbs/00_data.ipynb #b52173f7
-@patch_to(Panel)
-def row(self, date) -> int:
-    "Position of the last trading day at or before `date`."
-    i = self.dates.searchsorted(pd.Timestamp(date), side='right') - 1
-    if i < 0: raise ValueError(f"{pd.Timestamp(date).date()} is before the panel's first date {self.dates[0].date()}")
-    return int(i)
+    def eligible(self, date, min_history_days: int = 100) -> list[str]:
+        "Tickers eligible for a decision at `date`: members with `min_history_days` returns up to it, their data going on."
+        i = self.row(date)
+        ok = self.membership.to_numpy()[i] & (self.history_counts[i] >= min_history_days) & self.continues([i])[0]
+        return self.tickers[ok].tolist()
 
-# %% ../nbs/00_data.ipynb #cd380a05
-@patch_to(Panel)
-def eligible(self, date, min_history_days: int = 100) -> list[str]:
-    "Tickers eligible for a decision at `date`: members with `min_history_days` returns up to it, their data going on."
-    i = self.row(date)
-    ok = self.membership.to_numpy()[i] & (self.history_counts[i] >= min_history_days) & self.continues([i])[0]
-    return self.tickers[ok].tolist()
+    def report(self):
+        "Print what loading found."
+        print(repr(self))
+        for n in self.notes: print(f"  - {n}")
+
+    def to_parquet(self, path) -> Path:
+        "Write the panel layout to the folder `path` atomically; return it."
+        with atomic_folder(path) as tmp:
+            for k in ('returns', 'prices', 'volume'):
+                if (df := getattr(self, k)) is not None: df.to_parquet(tmp/PANEL_FILES[k])
+            for k in ('calendar', 'delistings', 'corrections'):
+                if (df := getattr(self, k)) is not None:
+                    df.drop(columns='original', errors='ignore').to_parquet(tmp/PANEL_FILES[k], index=False)
+        return Path(path)
+
+    def until(self, date) -> Panel:
+        "The panel cut after `date` (the last trading day at or before it): what a decision at `date` may read."
+        i = self.row(date) + 1
+        cut = lambda df: None if df is None else df.iloc[:i]
+        upto = lambda df: None if df is None else df[df.date <= self.dates[i - 1]]
+        p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes,
+                  upto(self.delistings), upto(self.corrections))
+        if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
+        for k in ('history_counts', 'last_seen'):
+            if k in self.__dict__: p.__dict__[k] = self.__dict__[k][:i]
+        p.__dict__['_root'] = self.root
+        return p
+
+    @property
+    def root(self) -> Panel:
+        "The panel this one was cut from by `until` (itself where it is not a cut)."
+        return self.__dict__.get('_root', self)
+
+    def derived(self, key, make: Callable[[Panel], object]):
+        "`make(self)`, computed once per hashable `key` and kept on the panel."
+        kept = self.__dict__.setdefault('_derived', {})
+        if key not in kept: kept[key] = make(self)
+        return kept[key]
+
+    def __getstate__(self) -> dict:
+        "The state to pickle: the root and what is kept on the panel are left out (recomputed where needed)."
+        return {k: v for k, v in self.__dict__.items() if k not in ('_root', '_derived')}
+
+    def drop_outliers(self, threshold: float = EXTREME_RETURN) -> Panel:
+        "A copy of the panel whose returns beyond ±`threshold` are missing (halt days), with a note that lists them."
+        out = self.returns.abs() > threshold
+        big = self.returns.where(out).stack().dropna()
+        note = (f"outliers: {len(big)} returns beyond ±{threshold:.0%} dropped (now missing: halt days)"
+                + (': ' + ', '.join(f"{t} {d.date()} {v:+.1%}" for (d, t), v in big.head(6).items()) if len(big) else ''))
+        return dataclasses.replace(self, returns=self.returns.mask(out), notes=self.notes + [note])
+
+    def _row_hashes(self) -> list:
+        "Per frame (returns, prices, volume), one uint64 hash per date row, cached."
+        if '_rows' not in self.__dict__:
+            self.__dict__['_rows'] = [None if df is None else pd.util.hash_pandas_object(df, index=True).to_numpy()
+                                      for df in (self.returns, self.prices, self.volume)]
+        return self.__dict__['_rows']
+
+    def fingerprint(self, date=None) -> str:
+        "A hash of all the panel holds up to `date` (None: all of it): values, dates, tickers, calendar, delistings."
+        i = len(self.dates) if date is None else self.row(date) + 1
+        h = hashlib.sha256(','.join(self.tickers).encode())
+        for rows in self._row_hashes(): h.update(b'-' if rows is None else rows[:i].tobytes())
+        for df in (self.calendar, self.delistings):
+            if df is not None and 'date' in df: df = df[df.date <= self.dates[i - 1]]
+            h.update(b'-' if df is None else pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+        return h.hexdigest()[:16]
 
 # %% ../nbs/00_data.ipynb #b5a27bcf
 def _align(df, ref: pd.DataFrame, label: str, notes: list) -> pd.DataFrame:
@@ -340,103 +396,6 @@ def load_panel(path, verbose: bool = True) -> Panel:
     if verbose: panel.report()
     return panel
 
-# %% ../nbs/00_data.ipynb #868301a5
-@patch_to(Panel)
-def report(self):
-    "Print what loading found."
-    print(repr(self))
-    for n in self.notes: print(f"  - {n}")
-
-# %% ../nbs/00_data.ipynb #7eb8c053
-def umask() -> int:
-    "The process's file mode creation mask."
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-def temporary_name(dest: Path) -> str:
-    "The prefix of a temporary entry next to `dest`: hidden, and naming the process that writes it."
-    return f'.{dest.name}.{os.getpid()}.'
-
-@contextmanager
-def atomic_folder(dest) -> Path:
-    "A fresh folder next to `dest` for the block to fill, put in place of `dest` if the block succeeds, removed if not."
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=temporary_name(dest), dir=dest.parent))
-    tmp.chmod(0o777 & ~umask())  # mkdtemp makes it private; the finished folder gets the permissions the umask says
-    old = dest.with_name(temporary_name(dest) + 'old')
-    try:
-        yield tmp
-        if dest.exists(): dest.rename(old)
-        tmp.rename(dest)
-        if old.exists(): shutil.rmtree(old)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-
-# %% ../nbs/00_data.ipynb #2881084e
-@contextmanager
-def atomic_file(dest) -> Path:
-    "A temporary path next to `dest` for the block to write, moved onto `dest` if the block succeeds, removed if not."
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temporary_name(dest), dir=dest.parent); os.close(fd)
-    os.chmod(tmp, 0o666 & ~umask())
-    try:
-        yield Path(tmp)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-
-# %% ../nbs/00_data.ipynb #58fa8936
-def process_alive(pid: int) -> bool:
-    "Whether a process with id `pid` runs on this machine."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True  # someone else's process
-    return True
-
-def stale_temporaries(folder) -> list[Path]:
-    "The temporary entries `.<name>.<pid>.<suffix>` in `folder` whose process has ended."
-    found = [(p, re.fullmatch(r'\.(.+)\.(\d+)\.(\w+)', p.name)) for p in Path(folder).glob('.*')]
-    return sorted(p for p, m in found if m and not process_alive(int(m[2])))
-
-def remove_stale_temporaries(folder) -> list[Path]:
-    "Remove what killed processes left in `folder` (see `stale_temporaries`); the entries removed."
-    gone = stale_temporaries(folder)
-    for p in gone: shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
-    return gone
-
-# %% ../nbs/00_data.ipynb #2c671f18
-class FolderLocked(RuntimeError):
-    "Another process works in the folder; the message says which and since when."
-
-@contextmanager
-def folder_lock(folder):
-    "Hold `folder/.lock` for the block, or raise `FolderLocked` naming the process that holds it."
-    import fcntl
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = open(folder/'.lock', 'a+')
-    try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.seek(0); holder = lock.read().strip() or 'another process'; lock.close()
-        raise FolderLocked(f"{folder.resolve()} is in use by {holder}: wait for it, or write elsewhere (--out)") from None
-    lock.seek(0); lock.truncate(); lock.write(f"pid {os.getpid()} since {pd.Timestamp.now():%Y-%m-%d %H:%M:%S}"); lock.flush()
-    try: yield folder
-    finally: lock.truncate(0); fcntl.flock(lock, fcntl.LOCK_UN); lock.close()
-
-# %% ../nbs/00_data.ipynb #3921bfa9
-@patch_to(Panel)
-def to_parquet(self, path) -> Path:
-    "Write the panel layout to the folder `path` atomically; return it."
-    with atomic_folder(path) as tmp:
-        for k in ('returns', 'prices', 'volume'):
-            if (df := getattr(self, k)) is not None: df.to_parquet(tmp/PANEL_FILES[k])
-        for k in ('calendar', 'delistings', 'corrections'):
-            if (df := getattr(self, k)) is not None:
-                df.drop(columns='original', errors='ignore').to_parquet(tmp/PANEL_FILES[k], index=False)
-    return Path(path)
-
 # %% ../nbs/00_data.ipynb #173021b9
 def panel_from_long(df: pd.DataFrame, calendar=None, source: str = '<long table>') -> Panel:
     "Build a `Panel` from a long table `date, ticker, close[, open, high, low, volume]`."
@@ -453,72 +412,6 @@ def panel_from_long(df: pd.DataFrame, calendar=None, source: str = '<long table>
     volume = wide('volume') if 'volume' in df else None
     labels = dict(returns=f"{source} (returns)", volume=f"{source} (volume)", calendar=f"{source} (calendar)")
     return panel_from_frames(returns, prices, volume, calendar, source=source, labels=labels)
-
-# %% ../nbs/00_data.ipynb #027c7c95
-@patch_to(Panel)
-def until(self, date) -> Panel:
-    "The panel cut after `date` (the last trading day at or before it): what a decision at `date` may read."
-    i = self.row(date) + 1
-    cut = lambda df: None if df is None else df.iloc[:i]
-    upto = lambda df: None if df is None else df[df.date <= self.dates[i - 1]]
-    p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes,
-              upto(self.delistings), upto(self.corrections))
-    if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
-    for k in ('history_counts', 'last_seen'):
-        if k in self.__dict__: p.__dict__[k] = self.__dict__[k][:i]
-    p.__dict__['_root'] = self.root
-    return p
-
-# %% ../nbs/00_data.ipynb #b776c4f3
-@patch_to(Panel, as_prop=True)
-def root(self) -> Panel:
-    "The panel this one was cut from by `until` (itself where it is not a cut)."
-    return self.__dict__.get('_root', self)
-
-# %% ../nbs/00_data.ipynb #342a1f15
-@patch_to(Panel)
-def derived(self, key, make: Callable[[Panel], object]):
-    "`make(self)`, computed once per hashable `key` and kept on the panel."
-    kept = self.__dict__.setdefault('_derived', {})
-    if key not in kept: kept[key] = make(self)
-    return kept[key]
-
-# %% ../nbs/00_data.ipynb #13fff0e2
-@patch_to(Panel)
-def __getstate__(self) -> dict:
-    "The state to pickle: the root and what is kept on the panel are left out (recomputed where needed)."
-    return {k: v for k, v in self.__dict__.items() if k not in ('_root', '_derived')}
-
-# %% ../nbs/00_data.ipynb #b9cb7922
-@patch_to(Panel)
-def drop_outliers(self, threshold: float = EXTREME_RETURN) -> Panel:
-    "A copy of the panel whose returns beyond ±`threshold` are missing (halt days), with a note that lists them."
-    out = self.returns.abs() > threshold
-    big = self.returns.where(out).stack().dropna()
-    note = (f"outliers: {len(big)} returns beyond ±{threshold:.0%} dropped (now missing: halt days)"
-            + (': ' + ', '.join(f"{t} {d.date()} {v:+.1%}" for (d, t), v in big.head(6).items()) if len(big) else ''))
-    return dataclasses.replace(self, returns=self.returns.mask(out), notes=self.notes + [note])
-
-# %% ../nbs/00_data.ipynb #b01631d6
-@patch_to(Panel)
-def _row_hashes(self) -> list:
-    "Per frame (returns, prices, volume), one uint64 hash per date row, cached."
-    if '_rows' not in self.__dict__:
-        self.__dict__['_rows'] = [None if df is None else pd.util.hash_pandas_object(df, index=True).to_numpy()
-                                  for df in (self.returns, self.prices, self.volume)]
-    return self.__dict__['_rows']
-
-# %% ../nbs/00_data.ipynb #62d8a66b
-@patch_to(Panel)
-def fingerprint(self, date=None) -> str:
-    "A hash of all the panel holds up to `date` (None: all of it): values, dates, tickers, calendar, delistings."
-    i = len(self.dates) if date is None else self.row(date) + 1
-    h = hashlib.sha256(','.join(self.tickers).encode())
-    for rows in self._row_hashes(): h.update(b'-' if rows is None else rows[:i].tobytes())
-    for df in (self.calendar, self.delistings):
-        if df is not None and 'date' in df: df = df[df.date <= self.dates[i - 1]]
-        h.update(b'-' if df is None else pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-    return h.hexdigest()[:16]
 
 # %% ../nbs/00_data.ipynb #a2e74d4d
 SAMPLE_DATASETS = dict(sp500='load_sp500_dataset', factors='load_factors_dataset')

@@ -8,7 +8,6 @@ import importlib, warnings
 from dataclasses import dataclass, field, fields
 from typing import Callable
 import numpy as np, pandas as pd, torch
-from fastcore.basics import patch_to
 from .data import Panel
 
 # %% auto #0
@@ -137,15 +136,15 @@ class FeatureConfig:
         for k in ('sequence_length', 'forecast_horizon', 'min_history_days', 'max_fill_days'):
             if getattr(self, k) < 1: raise ValueError(f"{k} must be at least 1, got {getattr(self, k)}")
 
+    @classmethod
+    def preset(cls, name: str, **overrides) -> FeatureConfig:
+        "A named preset ('lstm' or 'ranker'), with `overrides` on top."
+        if name not in FEATURE_PRESETS:
+            raise ValueError(f"unknown feature preset {name!r}; choose from {list(FEATURE_PRESETS)}")
+        return cls(**{**FEATURE_PRESETS[name], **overrides})
+
 # %% ../nbs/02_features.ipynb #0c26b554
 FEATURE_PRESETS = dict(lstm={}, ranker=dict(sequence_length=90, forecast_horizon=1, feature_set=RANKER_FEATURES))
-
-@patch_to(FeatureConfig, cls_method=True)
-def preset(cls, name: str, **overrides) -> FeatureConfig:
-    "A named preset ('lstm' or 'ranker'), with `overrides` on top."
-    if name not in FEATURE_PRESETS:
-        raise ValueError(f"unknown feature preset {name!r}; choose from {list(FEATURE_PRESETS)}")
-    return cls(**{**FEATURE_PRESETS[name], **overrides})
 
 # %% ../nbs/02_features.ipynb #1cdc6657
 def cross_sectional_clean(x: np.ndarray, universe: np.ndarray, mads: float | None = 5.0,

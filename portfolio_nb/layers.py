@@ -10,7 +10,7 @@ from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
 from cvxpylayers.torch import CvxpyLayer
 from diffcp import SolverError
-from fastcore.basics import patch_to, store_attr
+from fastcore.basics import store_attr
 
 # %% auto #0
 __all__ = ['SCS_ARGS', 'max_expected_return', 'mean_variance_problem', 'max_sharpe_problem', 'SolverFailure', 'MeanVarianceLayer',
@@ -265,59 +265,53 @@ class _PortfolioLayer(nn.Module):
         size = f"{type(self).__name__}, batch {mu.shape[0]} x {mu.shape[1]} assets x {factor.shape[-1]} factors"
         return size + (f", {context}" if context else '')
 
-# %% ../nbs/10_layers.ipynb #613cac7d
-@patch_to(_PortfolioLayer)
-def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor, context: str):
-    "Refuse wrong shapes, non-finite valid inputs, valid diag <= 0 and rows with too few valid assets to invest."
-    B, n, where = mu.shape[0], self.n_assets, lambda: self._where(mu, factor, context)
-    if mu.shape != (B, n) or diag.shape != (B, n) or factor.dim() != 3 or factor.shape[:2] != (B, n):
-        raise ValueError(f"expected mu [B, {n}], factor [B, {n}, k], diag [B, {n}]; "
-                         f"got {tuple(mu.shape)}, {tuple(factor.shape)}, {tuple(diag.shape)} ({where()})")
-    if mask.shape != (B, n) or mask.dtype != torch.bool:
-        raise ValueError(f"expected mask [B, {n}] bool; got {tuple(mask.shape)} {mask.dtype} ({where()})")
-    rows_with = lambda bad: bad.any(-1).nonzero()[:, 0].tolist()
-    bad = mask & ~(mu.isfinite() & factor.isfinite().all(-1) & diag.isfinite())
-    if bad.any(): raise ValueError(f"non-finite inputs in batch rows {rows_with(bad)} ({where()})")
-    if (mask & (diag <= 0)).any():
-        raise ValueError(f"diag must be > 0; not in batch rows {rows_with(mask & (diag <= 0))} ({where()})")
-    small = mask.sum(-1) * self.max_weight < 1 - 1e-12
-    if small.any():
-        rows = small.nonzero()[:, 0].tolist()
-        raise ValueError(f"batch rows {rows} have {mask.sum(-1)[rows].tolist()} valid assets: capped at "
-                         f"max_weight={self.max_weight} they cannot be fully invested "
-                         f"(at least {math.ceil(1 / self.max_weight - 1e-9)} needed) ({where()})")
+    def _check(self, mu: Tensor, factor: Tensor, diag: Tensor, mask: Tensor, context: str):
+        "Refuse wrong shapes, non-finite valid inputs, valid diag <= 0 and rows with too few valid assets to invest."
+        B, n, where = mu.shape[0], self.n_assets, lambda: self._where(mu, factor, context)
+        if mu.shape != (B, n) or diag.shape != (B, n) or factor.dim() != 3 or factor.shape[:2] != (B, n):
+            raise ValueError(f"expected mu [B, {n}], factor [B, {n}, k], diag [B, {n}]; "
+                             f"got {tuple(mu.shape)}, {tuple(factor.shape)}, {tuple(diag.shape)} ({where()})")
+        if mask.shape != (B, n) or mask.dtype != torch.bool:
+            raise ValueError(f"expected mask [B, {n}] bool; got {tuple(mask.shape)} {mask.dtype} ({where()})")
+        rows_with = lambda bad: bad.any(-1).nonzero()[:, 0].tolist()
+        bad = mask & ~(mu.isfinite() & factor.isfinite().all(-1) & diag.isfinite())
+        if bad.any(): raise ValueError(f"non-finite inputs in batch rows {rows_with(bad)} ({where()})")
+        if (mask & (diag <= 0)).any():
+            raise ValueError(f"diag must be > 0; not in batch rows {rows_with(mask & (diag <= 0))} ({where()})")
+        small = mask.sum(-1) * self.max_weight < 1 - 1e-12
+        if small.any():
+            rows = small.nonzero()[:, 0].tolist()
+            raise ValueError(f"batch rows {rows} have {mask.sum(-1)[rows].tolist()} valid assets: capped at "
+                             f"max_weight={self.max_weight} they cannot be fully invested "
+                             f"(at least {math.ceil(1 / self.max_weight - 1e-9)} needed) ({where()})")
 
-# %% ../nbs/10_layers.ipynb #33da23a9
-@patch_to(_PortfolioLayer)
-def _solve_with_cvxpylayers(self, mu: Tensor, factor: Tensor, diag: Tensor, upper: Tensor) -> Tensor:
-    "The solution of the cvxpylayers problem for these inputs (on the CPU, float64); exactly 0 where the bound is 0."
-    k = factor.shape[-1]
-    if k not in self._cvxpylayers:
-        prob, params, x = self._problem(k)
-        self._cvxpylayers[k] = CvxpyLayer(prob, parameters=params, variables=[x])
-    # SCS leaves about 1e-10 where the bound is 0
-    return _solve_cvxpylayer(self._cvxpylayers[k], mu, factor, diag, upper, self.solver_args).where(upper > 0, 0)
+    def _solve_with_cvxpylayers(self, mu: Tensor, factor: Tensor, diag: Tensor, upper: Tensor) -> Tensor:
+        "The solution of the cvxpylayers problem for these inputs (on the CPU, float64); exactly 0 where the bound is 0."
+        k = factor.shape[-1]
+        if k not in self._cvxpylayers:
+            prob, params, x = self._problem(k)
+            self._cvxpylayers[k] = CvxpyLayer(prob, parameters=params, variables=[x])
+        # SCS leaves about 1e-10 where the bound is 0
+        return _solve_cvxpylayer(self._cvxpylayers[k], mu, factor, diag, upper, self.solver_args).where(upper > 0, 0)
 
-# %% ../nbs/10_layers.ipynb #4ffad4c2
-@patch_to(_PortfolioLayer)
-def forward(self,
-            mu: Tensor,  # expected returns [B, n]
-            factor: Tensor,  # loadings [B, n, k]: Σ = factor factor' + diag(diag)
-            diag: Tensor,  # specific variances [B, n], > 0 on the valid assets
-            mask: Tensor | None = None,  # bool [B, n]: each row's universe (None: every asset)
-            context: str = ''  # where the call comes from (a date, a model), for error messages
-           ) -> Tensor:
-    "Weights [B, n] for mu [B, n], factor [B, n, k], diag [B, n] over the assets in `mask` [B, n], 0 elsewhere."
-    mask = torch.ones_like(mu, dtype=torch.bool) if mask is None else mask.to(mu.device)
-    self._check(mu, factor, diag, mask, context)
-    device, dtype = mu.device, mu.dtype
-    # masked assets take no part and get no gradient
-    mu, factor, diag = mu.where(mask, 0), factor.where(mask[..., None], 0), diag.where(mask, 1)
-    mu, factor, diag, mask = (x.double() if self.backend == 'fast' else x.double().cpu()
-                              for x in (mu, factor, diag, mask))
-    try: w = self._solve(mu, factor, diag, self.max_weight * mask)
-    except SolverFailure as e: raise SolverFailure(f"{e} ({self._where(mu, factor, context)})") from e
-    return w.to(device=device, dtype=dtype)
+    def forward(self,
+                mu: Tensor,  # expected returns [B, n]
+                factor: Tensor,  # loadings [B, n, k]: Σ = factor factor' + diag(diag)
+                diag: Tensor,  # specific variances [B, n], > 0 on the valid assets
+                mask: Tensor | None = None,  # bool [B, n]: each row's universe (None: every asset)
+                context: str = ''  # where the call comes from (a date, a model), for error messages
+               ) -> Tensor:
+        "Weights [B, n] for mu [B, n], factor [B, n, k], diag [B, n] over the assets in `mask` [B, n], 0 elsewhere."
+        mask = torch.ones_like(mu, dtype=torch.bool) if mask is None else mask.to(mu.device)
+        self._check(mu, factor, diag, mask, context)
+        device, dtype = mu.device, mu.dtype
+        # masked assets take no part and get no gradient
+        mu, factor, diag = mu.where(mask, 0), factor.where(mask[..., None], 0), diag.where(mask, 1)
+        mu, factor, diag, mask = (x.double() if self.backend == 'fast' else x.double().cpu()
+                                  for x in (mu, factor, diag, mask))
+        try: w = self._solve(mu, factor, diag, self.max_weight * mask)
+        except SolverFailure as e: raise SolverFailure(f"{e} ({self._where(mu, factor, context)})") from e
+        return w.to(device=device, dtype=dtype)
 
 # %% ../nbs/10_layers.ipynb #b311ecfc
 class MeanVarianceLayer(_PortfolioLayer):

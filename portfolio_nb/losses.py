@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
-from fastcore.basics import patch_to, store_attr
+from fastcore.basics import store_attr
 from .metrics import daily_rate
 
 # %% auto #0
@@ -81,19 +81,17 @@ class MultiObjectiveLoss(nn.Module):
                 previous_weights: Tensor | None = None) -> Tensor:
         return self.components(weights, future_returns, mask, previous_weights)['total']
 
-# %% ../nbs/07_losses.ipynb #a07bb4b8
-@patch_to(MultiObjectiveLoss)
-def components(self, weights: Tensor, future_returns: Tensor, mask: Tensor,
-               previous_weights: Tensor | None = None) -> dict:
-    "The terms `sharpe`, `max_drawdown`, `turnover` and their weighted `total`, as scalar tensors."
-    r = portfolio_returns(weights, future_returns, mask, self.drift)
-    no_turnover = previous_weights is None
-    parts = dict(sharpe=pooled_sharpe(r, self.risk_free, self.periods, self.eps),
-                 max_drawdown=path_max_drawdown(r).mean(),
-                 turnover=r.new_zeros(()) if no_turnover else turnover(weights, previous_weights, mask).mean())
-    parts['total'] = (-self.sharpe_weight * parts['sharpe'] + self.drawdown_weight * parts['max_drawdown']
-                      + self.turnover_weight * parts['turnover'])
-    return parts
+    def components(self, weights: Tensor, future_returns: Tensor, mask: Tensor,
+                   previous_weights: Tensor | None = None) -> dict:
+        "The terms `sharpe`, `max_drawdown`, `turnover` and their weighted `total`, as scalar tensors."
+        r = portfolio_returns(weights, future_returns, mask, self.drift)
+        no_turnover = previous_weights is None
+        parts = dict(sharpe=pooled_sharpe(r, self.risk_free, self.periods, self.eps),
+                     max_drawdown=path_max_drawdown(r).mean(),
+                     turnover=r.new_zeros(()) if no_turnover else turnover(weights, previous_weights, mask).mean())
+        parts['total'] = (-self.sharpe_weight * parts['sharpe'] + self.drawdown_weight * parts['max_drawdown']
+                          + self.turnover_weight * parts['turnover'])
+        return parts
 
 # %% ../nbs/07_losses.ipynb #4c8b4b3f
 class TargetVolatilityLoss(nn.Module):

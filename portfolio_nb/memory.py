@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable
 import torch
-from fastcore.basics import patch_to
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
@@ -207,30 +206,28 @@ class GPUMemoryManager:
         p = hardware_profile(name)
         return None if p is None else cls(p.max_memory_gb, mixed_precision=p.mixed_precision)
 
-# %% ../nbs/08_memory.ipynb #7b63e8e5
-@patch_to(GPUMemoryManager)
-def plan(self,
-         net: nn.Module,  # the network to train, on its device
-         loss_fn: Callable,  # loss_fn(net, x, mask, y) -> scalar loss
-         make_batch: Callable[[int], tuple],  # make_batch(b) -> (x, mask, y) of b samples
-         target_batch: int,  # the effective batch to keep
-         sample_bytes: float | None = None,  # the analytic memory of one sample, for the first guess
-) -> MemoryPlan:
-    "Probe `net` and return the plan for an effective batch of `target_batch` (checkpointing may change `net`)."
-    device = next(net.parameters()).device
-    dtype = resolve_precision('auto' if self.mixed_precision else 'off', device)  # mixed precision on a GPU only
-    budget = self.max_memory_gb * 1e9
-    guess = estimate_batch_size((1 - self.safety) * budget, sample_bytes) if sample_bytes else 1
-    probe = lambda start: largest_batch(self.measure(net, loss_fn, make_batch, dtype), budget, start, self.safety,
-                                        upper=target_batch)
-    b, peak = probe(guess)
-    checkpointing = bool(checkpointed_modules(net))
-    if b < target_batch and not checkpointing and enable_checkpointing(net, checkpointable_types()):
-        b2, peak2 = probe(b)
-        checkpointing = b2 > b
-        if checkpointing: b, peak = b2, peak2
-        else: disable_checkpointing(net)
-    precision = {None: 'off', torch.bfloat16: 'bf16', torch.float16: 'fp16'}[dtype]
-    estimated = sample_bytes * b / 1e9 if sample_bytes else None
-    return MemoryPlan(device.type, b, math.ceil(target_batch / b), precision, checkpointing, self.max_memory_gb,
-                      peak / 1e9, estimated)
+    def plan(self,
+             net: nn.Module,  # the network to train, on its device
+             loss_fn: Callable,  # loss_fn(net, x, mask, y) -> scalar loss
+             make_batch: Callable[[int], tuple],  # make_batch(b) -> (x, mask, y) of b samples
+             target_batch: int,  # the effective batch to keep
+             sample_bytes: float | None = None,  # the analytic memory of one sample, for the first guess
+    ) -> MemoryPlan:
+        "Probe `net` and return the plan for an effective batch of `target_batch` (checkpointing may change `net`)."
+        device = next(net.parameters()).device
+        dtype = resolve_precision('auto' if self.mixed_precision else 'off', device)  # mixed precision on a GPU only
+        budget = self.max_memory_gb * 1e9
+        guess = estimate_batch_size((1 - self.safety) * budget, sample_bytes) if sample_bytes else 1
+        probe = lambda start: largest_batch(self.measure(net, loss_fn, make_batch, dtype), budget, start, self.safety,
+                                            upper=target_batch)
+        b, peak = probe(guess)
+        checkpointing = bool(checkpointed_modules(net))
+        if b < target_batch and not checkpointing and enable_checkpointing(net, checkpointable_types()):
+            b2, peak2 = probe(b)
+            checkpointing = b2 > b
+            if checkpointing: b, peak = b2, peak2
+            else: disable_checkpointing(net)
+        precision = {None: 'off', torch.bfloat16: 'bf16', torch.float16: 'fp16'}[dtype]
+        estimated = sample_bytes * b / 1e9 if sample_bytes else None
+        return MemoryPlan(device.type, b, math.ceil(target_batch / b), precision, checkpointing, self.max_memory_gb,
+                          peak / 1e9, estimated)

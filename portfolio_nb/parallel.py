@@ -7,13 +7,11 @@ from __future__ import annotations
 import multiprocessing as mp, os, sys
 from multiprocessing.connection import wait
 from pathlib import Path
-from fastcore.basics import patch_to
 from .data import Panel
-from .walkforward import (IMPORT_ROOTS, FoldStore, RunConfig, SerialExecutor, fit_folds, model_tasks, run_task,
-                                      serve_tasks)
+from .walkforward import IMPORT_ROOTS, SerialExecutor, run_task, serve_tasks
 
 # %% auto #0
-__all__ = ['LocalExecutor', 'installed', 'ray_token_auth', 'RayExecutor', 'make_executor', 'fit_run']
+__all__ = ['LocalExecutor', 'installed', 'ray_token_auth', 'RayExecutor', 'make_executor']
 
 # %% ../nbs/16_parallel.ipynb #aaee800e
 class LocalExecutor:
@@ -32,37 +30,35 @@ class LocalExecutor:
         proc.start(); there.close()
         return proc, here
 
-# %% ../nbs/16_parallel.ipynb #4c3e0fba
-@patch_to(LocalExecutor)
-def run(self, tasks: list, panel: Panel):
-    "Yield (task, result, checkpoint) for each of `tasks`, as each finishes."
-    todo, busy, deaths = list(tasks), {}, 0
-    idle = [self._start(panel) for _ in range(min(self.workers, len(todo)))]
-    def feed():
-        while todo and idle: proc, conn = idle.pop(); conn.send(todo[0]); busy[conn] = (proc, todo.pop(0))
-    try:
-        feed()
-        while busy:
-            ready, finished = wait(list(busy) + [proc.sentinel for proc, _ in busy.values()]), []
-            for conn in [c for c in busy if c in ready or busy[c][0].sentinel in ready]:
-                proc, task = busy.pop(conn)
-                try: kind, out = conn.recv()
-                except EOFError: kind = 'died'
-                if kind == 'failed': raise out
-                if kind == 'done': idle.append((proc, conn)); finished.append(out)
-                else:  # the process died holding `task`
-                    deaths += 1
-                    if deaths > self.retries:
-                        raise RuntimeError(f"local workers died {deaths} times; the last one held {task.model} "
-                                           f"fold {task.fold.index}")
-                    todo.insert(0, task); idle.append(self._start(panel))
-            feed()  # the workers have their next tasks before the caller stores the finished ones
-            yield from finished
-    finally:  # idle workers stop cleanly; busy ones (after an error) are stopped
-        for proc, conn in idle:
-            conn.send(None); proc.join(10)
-        for proc, _ in idle + list(busy.values()):
-            if proc.is_alive(): proc.terminate(); proc.join()
+    def run(self, tasks: list, panel: Panel):
+        "Yield (task, result, checkpoint) for each of `tasks`, as each finishes."
+        todo, busy, deaths = list(tasks), {}, 0
+        idle = [self._start(panel) for _ in range(min(self.workers, len(todo)))]
+        def feed():
+            while todo and idle: proc, conn = idle.pop(); conn.send(todo[0]); busy[conn] = (proc, todo.pop(0))
+        try:
+            feed()
+            while busy:
+                ready, finished = wait(list(busy) + [proc.sentinel for proc, _ in busy.values()]), []
+                for conn in [c for c in busy if c in ready or busy[c][0].sentinel in ready]:
+                    proc, task = busy.pop(conn)
+                    try: kind, out = conn.recv()
+                    except EOFError: kind = 'died'
+                    if kind == 'failed': raise out
+                    if kind == 'done': idle.append((proc, conn)); finished.append(out)
+                    else:  # the process died holding `task`
+                        deaths += 1
+                        if deaths > self.retries:
+                            raise RuntimeError(f"local workers died {deaths} times; the last one held {task.model} "
+                                               f"fold {task.fold.index}")
+                        todo.insert(0, task); idle.append(self._start(panel))
+                feed()  # the workers have their next tasks before the caller stores the finished ones
+                yield from finished
+        finally:  # idle workers stop cleanly; busy ones (after an error) are stopped
+            for proc, conn in idle:
+                conn.send(None); proc.join(10)
+            for proc, _ in idle + list(busy.values()):
+                if proc.is_alive(): proc.terminate(); proc.join()
 
 # %% ../nbs/16_parallel.ipynb #9d6bfa65
 def installed(cls: type) -> bool:
@@ -121,12 +117,3 @@ def make_executor(workers: int = 1, address: str | None = None, gpus_per_task: f
     if gpus_per_task: raise ValueError("--gpus-per-task needs a Ray cluster (--address)")
     if workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     return LocalExecutor(workers, threads) if workers > 1 else SerialExecutor(threads)
-
-def fit_run(config: RunConfig, models: list, panel: Panel, state_dir, executor=None, progress: bool = True) -> int:
-    "Fit every fold of `models` under `config` not yet stored under `state_dir/<model>`; return how many were fitted."
-    tasks = [t for m in models for t in model_tasks(config, m, panel)]
-    stores = {m: FoldStore(Path(state_dir)/m) for m in models}
-    missing = sum(not stores[t.model].has(t.key) for t in tasks)
-    fit_folds(tasks, panel, stores, executor, progress)
-    for m in models: stores[m].prune({t.key for t in tasks if t.model == m})
-    return missing

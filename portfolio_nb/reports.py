@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .data import Panel, atomic_folder, atomic_file, folder_lock, remove_stale_temporaries
-from .walkforward import ConfigError, RunConfig
-from .parallel import fit_run
+from .data import Panel
+from .atomic import atomic_file, atomic_folder, folder_lock, remove_stale_temporaries
+from .walkforward import ConfigError, RunConfig, fit_runs
 from .sweeps import SweepConfig
 from .metrics import drawdown, sharpe_ratio
 from .record import Benchmark, RunRecord, benchmark_of, record_run, run_stamp
@@ -281,7 +281,7 @@ def run_reports(config_path, models=None, out='reports', executor=None, workers:
     config.check_against(panel)
     with folder_lock(Path(out)/config.name) as run_dir:  # one run per folder; everything above wrote nothing
         remove_stale_temporaries(run_dir)  # what killed renders left
-        fit_run(config, models, panel, run_dir/'.state', executor, progress)
+        fit_runs([(config, m) for m in models], panel, {m: run_dir/'.state'/m for m in models}, executor, progress, True)
         benchmark = benchmark_of(config, panel) if set(models) - {'equal_weight'} else None  # once for every report
         failed = render_reports(config, models, panel, run_dir, benchmark, workers, progress)
         shown = [m for m in current_reports(run_dir, config)[0] if m not in failed]

@@ -8,15 +8,14 @@ import copy, dataclasses, hashlib, json, re, sys
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, optuna, pandas as pd
-from fastcore.basics import patch_to
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from .metrics import sharpe_difference, sharpe_ratio, strategy_metrics
-from .data import folder_lock
-from .walkforward import (FOLDER_NAME, ConfigError, FoldStore, RunConfig, StateError, WalkForwardResult,
-                                      beside, fit_folds, model_tasks, read_yaml, run_walkforward)
+from .atomic import folder_lock
+from .walkforward import (FOLDER_NAME, ConfigError, RunConfig, StateError, WalkForwardResult,
+                                      beside, fit_runs, read_yaml, run_walkforward)
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'SweepConfig', 'distribution', 'SweepResult', 'GridSearch', 'repair_journal']
@@ -38,6 +37,164 @@ class SweepConfig:
     trials: int | None = None  # the budget of 'tpe' and 'random' ('grid' tries every point)
     seed: int = 0  # the sampler's seed
 
+    @classmethod
+    def from_yaml(cls, path) -> SweepConfig:
+        "A checked `SweepConfig` from a YAML file."
+        d, known = read_yaml(path), [f.name for f in dataclasses.fields(cls)]
+        if unknown := sorted(set(d) - set(known)): _fail(f"unknown sweep key(s) {unknown}; known: {known}")
+        missing = [k for k in ('name', 'base', 'model', 'space', 'selection', 'out_of_sample') if k not in d]
+        if missing: _fail(f"the sweep needs {missing}")
+        if isinstance(d['base'], str): d['base'] = beside(path, d['base'])  # a relative base is the sweep file's neighbour
+        s = cls(**d)
+        s.check()
+        return s
+
+    def check(self):
+        "Refuse an unknown sampler, a grid over ranges, a missing budget, a model the base lacks, periods that overlap."
+        if not (isinstance(self.name, str) and re.fullmatch(FOLDER_NAME, self.name)):
+            _fail(f"name must be one folder name: letters, digits, '.', '_' or '-', not {self.name!r}")
+        if self.sampler not in SAMPLERS: _fail(f"sampler must be one of {SAMPLERS}, not {self.sampler!r}")
+        if not self.space: _fail("the sweep's space is empty")
+        for k, v in self.space.items(): distribution(v, k)
+        if self.sampler == 'grid' and not all(isinstance(v, list) for v in self.space.values()):
+            _fail("a grid sweep needs a list of values for every key of the space")
+        if self.sampler != 'grid' and not (isinstance(self.trials, int) and self.trials > 0):
+            _fail(f"sampler {self.sampler!r} needs trials, a budget")
+        base = self.base_config()
+        if self.model not in base.models:
+            _fail(f"model {self.model!r} is not in the base config (it has {list(base.models)})")
+        sel, oos = _period(self.selection, 'selection'), _period(self.out_of_sample, 'out_of_sample')
+        if oos.start <= sel.end:
+            _fail(f"out_of_sample starts {oos.start.date()}, not after the selection period ends {sel.end.date()}")
+        first = {k: v[0] if isinstance(v, list) else v['low'] for k, v in self.space.items()}
+        self.trial_config(first, self.selection)  # the space's keys name parameters the model takes
+
+    def base_config(self) -> RunConfig:
+        "The base run config."
+        return RunConfig.from_yaml(self.base)
+
+    def embargo(self, params: dict | None = None) -> int:
+        "The searched model's embargo in trading days (its forecast horizon), with `params` (a trial's) set."
+        return getattr(self.trial_config(params or {}, self.selection).make(self.model), 'embargo_days', 0)
+
+    def check_periods(self, panel, params: dict | None = None):
+        "Refuse periods outside the data, and an out-of-sample period that starts within the embargo of the selection."
+        for period in (self.selection, self.out_of_sample): self.trial_config({}, period).check_against(panel)
+        sel, oos = _period(self.selection, 'selection'), _period(self.out_of_sample, 'out_of_sample')
+        last, first = panel.row(sel.end), int(panel.dates.searchsorted(oos.start))
+        need = max(self.embargo(params), 1)
+        if first - last - 1 < need:
+            earliest = panel.dates[min(last + need + 1, len(panel.dates) - 1)].date()
+            _fail(f"out_of_sample starts {oos.start.date()}, {max(first - last - 1, 0)} trading days after the selection "
+                  f"ends {sel.end.date()}: {self.model} needs {need} between them (its embargo); start it on {earliest} "
+                  f"or later")
+
+    def trial_config(self, params: dict, period: dict) -> RunConfig:
+        "The base config over `period`, the searched model's parameters set to `params` (dotted keys; 'seed': the run's)."
+        base = self.base_config()
+        model_params = copy.deepcopy(base.models[self.model])
+        for key, value in params.items():
+            if key == 'seed': continue
+            *path, last = key.split('.')
+            node = model_params
+            for p in path: node = node.setdefault(p, {})
+            node[last] = value
+        day = lambda k: str(pd.Timestamp(period[k]).date())
+        c = dataclasses.replace(base, start=day('start'), end=day('end'), models={self.model: model_params},
+                                seed=params.get('seed', base.seed))
+        c.check_models()
+        return c
+
+    def budget(self) -> int:
+        "How many trials the sweep runs: every grid point, or `trials`."
+        return int(np.prod([len(v) for v in self.space.values()])) if self.sampler == 'grid' else self.trials
+
+    def study(self, state_dir):
+        "The Optuna study of this sweep in its journal under `state_dir` (created, or loaded to resume)."
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        Path(state_dir).mkdir(parents=True, exist_ok=True)
+        repair_journal(Path(state_dir)/'optuna.journal')
+        storage = JournalStorage(JournalFileBackend(str(Path(state_dir)/'optuna.journal')))
+        return optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize',
+                                   load_if_exists=True)
+
+    def ask(self, study, distributions: dict):
+        "A new trial, drawn by a sampler seeded with the sweep's seed plus the number of trials drawn before it."
+        drawn = sum(t.state in (TrialState.COMPLETE, TrialState.RUNNING) for t in study.trials)
+        seed = self.seed + drawn  # the draw depends on the trials before it, not on when the sweep was stopped
+        study.sampler = dict(grid=lambda: GridSearch(self.space, seed=self.seed),  # its seed orders the grid: kept
+                             tpe=lambda: optuna.samplers.TPESampler(seed=seed),
+                             random=lambda: optuna.samplers.RandomSampler(seed=seed))[self.sampler]()
+        return study.ask(distributions)
+
+    def study_name(self) -> str:
+        "The study's name: the sweep's, and a hash of what its trials depend on (not the budget, which may grow)."
+        what = [self.base_config().hash(), self.model, self.space, self.selection, self.metric, self.sampler, self.seed]
+        return f"{self.name}-{hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:12]}"
+
+    def run_trials(self, study, trials: list, panel, state_dir, executor=None, progress: bool = True):
+        "Fit, backtest and tell the study every trial of `trials` (asked from `study`); how many folds it fitted."
+        configs = [self.trial_config(t.params, self.selection) for t in trials]
+        store = {self.model: Path(state_dir)/self.model}  # every trial's folds in one store, kept: trials share folds
+        try: _, fitted = fit_runs([(c, self.model) for c in configs], panel, store, executor, progress)
+        except Exception:
+            for t in trials: study.tell(t, state=TrialState.FAIL, skip_if_finished=True)
+            raise
+        for t, c in zip(trials, configs):
+            res = self.walkforward(t.params, self.selection, panel, state_dir)
+            metrics = {k: v for k, v in strategy_metrics(res.backtest.returns, res.scores, panel.returns).items()
+                       if k not in ('dsr', 'n_trials', 'trial_sharpes_var')}  # a trial alone is not deflated; the sweep is
+            if self.metric not in metrics:
+                _fail(f"metric {self.metric!r} is not one of {self.model}'s metrics: {sorted(metrics)}")
+            res.backtest.returns[['net']].to_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet')
+            for k, v in metrics.items(): t.set_user_attr(k, v)
+            ok = bool(np.isfinite(metrics[self.metric]))
+            study.tell(t, metrics[self.metric] if ok else None, state=None if ok else TrialState.FAIL)
+        return fitted
+
+    def run(self, out='reports', executor=None, progress: bool = True) -> SweepResult:
+        "Run (or resume) the sweep with `executor`, state under `out/<name>/.state/`; re-run the best trial out of sample."
+        self.check()
+        base, state = self.base_config(), Path(out)/self.name/'.state'
+        panel = base.load_panel()
+        self.check_periods(panel)
+        with folder_lock(Path(out)/self.name):
+            return self.run_locked(state, panel, executor, progress)
+
+    def run_locked(self, state, panel, executor=None, progress: bool = True) -> SweepResult:
+        "The work of `run`, in its folder's lock."
+        study, dists = self.study(state), {k: distribution(v, k) for k, v in self.space.items()}
+        stale = [t for t in study.trials if t.state == TrialState.RUNNING]  # asked by a stopped run, never told
+        drawn = [t for t in stale if set(t.params) == set(dists)]  # a run killed while asking leaves some half drawn
+        for t in stale: study.tell(t.number, state=TrialState.FAIL)
+        for t in drawn: study.enqueue_trial(t.params)  # asked again, a batch of their own, with the parameters drawn
+        fitted = self.run_trials(study, [self.ask(study, dists) for _ in drawn], panel, state, executor, progress)
+        done = lambda: sum(t.state == TrialState.COMPLETE for t in study.trials)
+        while done() < self.budget():
+            batch = [self.ask(study, dists) for _ in range(min(getattr(executor, 'slots', 1), self.budget() - done()))]
+            fitted += self.run_trials(study, batch, panel, state, executor, progress)
+        return dataclasses.replace(self.result(study, panel, state, executor, progress), fitted=fitted)
+
+    def result(self, study, panel, state_dir, executor=None, progress: bool = True) -> SweepResult:
+        "The trials of `study`, the deflation inputs, and the best trial and 1/N over both periods."
+        complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+        trials = pd.DataFrame([{'trial': t.number, **t.params, **t.user_attrs} for t in complete]).set_index('trial')
+        net = lambda t: pd.read_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet').net
+        sharpes = [sharpe_ratio(net(t), periods=1) for t in complete]
+        best = study.best_trial.params
+        self.check_periods(panel, best)  # the chosen parameters' embargo (a searched horizon) between the periods
+        run = lambda period, model=None: self.walkforward(best, period, panel, state_dir, executor, progress, model)
+        return SweepResult(trials, best, run(self.selection), run(self.out_of_sample),
+                           {p: run(getattr(self, p), 'equal_weight') for p in ('selection', 'out_of_sample')},
+                           len(complete), float(np.var(sharpes, ddof=1)) if len(sharpes) > 1 else 0.0)
+
+    def walkforward(self, params: dict, period: dict, panel, state_dir, executor=None, progress: bool = False,
+                    model: str | None = None) -> WalkForwardResult:
+        "The walk-forward of the searched model with `params` over `period` (or of `model`, e.g. 'equal_weight', as is)."
+        config, name = self.trial_config(params, period), model or self.model
+        if model: config = dataclasses.replace(config, models={model: {}})
+        return run_walkforward(config, name, panel, Path(state_dir)/name, progress=progress, executor=executor, prune=False)
+
 # %% ../nbs/17_sweeps.ipynb #fe06cb4f
 def _fail(msg): raise ConfigError(msg)
 
@@ -56,64 +213,6 @@ def _period(d, name: str) -> _Period:
     if p.start >= p.end: _fail(f"{name}: start {p.start.date()} is not before end {p.end.date()}")
     return p
 
-@patch_to(SweepConfig, cls_method=True)
-def from_yaml(cls, path) -> SweepConfig:
-    "A checked `SweepConfig` from a YAML file."
-    d, known = read_yaml(path), [f.name for f in dataclasses.fields(cls)]
-    if unknown := sorted(set(d) - set(known)): _fail(f"unknown sweep key(s) {unknown}; known: {known}")
-    missing = [k for k in ('name', 'base', 'model', 'space', 'selection', 'out_of_sample') if k not in d]
-    if missing: _fail(f"the sweep needs {missing}")
-    if isinstance(d['base'], str): d['base'] = beside(path, d['base'])  # a relative base is the sweep file's neighbour
-    s = cls(**d)
-    s.check()
-    return s
-
-# %% ../nbs/17_sweeps.ipynb #d2f35160
-@patch_to(SweepConfig)
-def check(self):
-    "Refuse an unknown sampler, a grid over ranges, a missing budget, a model the base lacks, periods that overlap."
-    if not (isinstance(self.name, str) and re.fullmatch(FOLDER_NAME, self.name)):
-        _fail(f"name must be one folder name: letters, digits, '.', '_' or '-', not {self.name!r}")
-    if self.sampler not in SAMPLERS: _fail(f"sampler must be one of {SAMPLERS}, not {self.sampler!r}")
-    if not self.space: _fail("the sweep's space is empty")
-    for k, v in self.space.items(): distribution(v, k)
-    if self.sampler == 'grid' and not all(isinstance(v, list) for v in self.space.values()):
-        _fail("a grid sweep needs a list of values for every key of the space")
-    if self.sampler != 'grid' and not (isinstance(self.trials, int) and self.trials > 0):
-        _fail(f"sampler {self.sampler!r} needs trials, a budget")
-    base = self.base_config()
-    if self.model not in base.models:
-        _fail(f"model {self.model!r} is not in the base config (it has {list(base.models)})")
-    sel, oos = _period(self.selection, 'selection'), _period(self.out_of_sample, 'out_of_sample')
-    if oos.start <= sel.end:
-        _fail(f"out_of_sample starts {oos.start.date()}, not after the selection period ends {sel.end.date()}")
-    first = {k: v[0] if isinstance(v, list) else v['low'] for k, v in self.space.items()}
-    self.trial_config(first, self.selection)  # the space's keys name parameters the model takes
-
-@patch_to(SweepConfig)
-def base_config(self) -> RunConfig:
-    "The base run config."
-    return RunConfig.from_yaml(self.base)
-
-# %% ../nbs/17_sweeps.ipynb #220c1012
-@patch_to(SweepConfig)
-def embargo(self, params: dict | None = None) -> int:
-    "The searched model's embargo in trading days (its forecast horizon), with `params` (a trial's) set."
-    return getattr(self.trial_config(params or {}, self.selection).make(self.model), 'embargo_days', 0)
-
-@patch_to(SweepConfig)
-def check_periods(self, panel, params: dict | None = None):
-    "Refuse periods outside the data, and an out-of-sample period that starts within the embargo of the selection."
-    for period in (self.selection, self.out_of_sample): self.trial_config({}, period).check_against(panel)
-    sel, oos = _period(self.selection, 'selection'), _period(self.out_of_sample, 'out_of_sample')
-    last, first = panel.row(sel.end), int(panel.dates.searchsorted(oos.start))
-    need = max(self.embargo(params), 1)
-    if first - last - 1 < need:
-        earliest = panel.dates[min(last + need + 1, len(panel.dates) - 1)].date()
-        _fail(f"out_of_sample starts {oos.start.date()}, {max(first - last - 1, 0)} trading days after the selection "
-              f"ends {sel.end.date()}: {self.model} needs {need} between them (its embargo); start it on {earliest} "
-              f"or later")
-
 # %% ../nbs/17_sweeps.ipynb #d0f9f6bf
 def distribution(spec, key: str = 'space'):
     "The Optuna distribution of a space entry: a list of choices, or a range {low, high[, log]} (ints if both are)."
@@ -125,24 +224,6 @@ def distribution(spec, key: str = 'space'):
         ints = isinstance(lo, int) and isinstance(hi, int)
         return IntDistribution(lo, hi, log=log) if ints else FloatDistribution(lo, hi, log=log)
     _fail(f"{key}: expected a list of values or {{low, high[, log]}}, got {spec!r}")
-
-# %% ../nbs/17_sweeps.ipynb #eddf876c
-@patch_to(SweepConfig)
-def trial_config(self, params: dict, period: dict) -> RunConfig:
-    "The base config over `period`, the searched model's parameters set to `params` (dotted keys; 'seed': the run's)."
-    base = self.base_config()
-    model_params = copy.deepcopy(base.models[self.model])
-    for key, value in params.items():
-        if key == 'seed': continue
-        *path, last = key.split('.')
-        node = model_params
-        for p in path: node = node.setdefault(p, {})
-        node[last] = value
-    day = lambda k: str(pd.Timestamp(period[k]).date())
-    c = dataclasses.replace(base, start=day('start'), end=day('end'), models={self.model: model_params},
-                            seed=params.get('seed', base.seed))
-    c.check_models()
-    return c
 
 # %% ../nbs/17_sweeps.ipynb #950d3bea
 @dataclass
@@ -157,10 +238,21 @@ class SweepResult:
     trial_sharpes_var: float
     fitted: int = 0  # folds of trials fitted by this run (the others came from the store)
 
-@patch_to(SweepConfig)
-def budget(self) -> int:
-    "How many trials the sweep runs: every grid point, or `trials`."
-    return int(np.prod([len(v) for v in self.space.values()])) if self.sampler == 'grid' else self.trials
+    def summary(self) -> pd.DataFrame:
+        "Net metrics of the chosen trial and 1/N in both periods: the test against 1/N, the DSR with its definition."
+        rows, t_sel = {}, len(self.selection.backtest.returns)
+        for period, res in (('selection', self.selection), ('out_of_sample', self.out_of_sample)):
+            bt, ref = res.backtest.returns, self.reference[period].backtest.returns
+            scale = 1.0 if period == 'selection' else (t_sel - 1) / (len(bt) - 1)
+            vs = sharpe_difference(bt.net, ref.net)
+            rows[('chosen', period)] = strategy_metrics(bt, n_trials=self.n_trials,
+                                                        trial_sharpes_var=self.trial_sharpes_var * scale) | dict(
+                sharpe_diff_vs_1n=vs['sharpe_diff'], p_value_vs_1n=vs['p_value'],
+                dsr_definition='trials observed' if period == 'selection' else 'trials rescaled to this length')
+            rows[('1/N', period)] = strategy_metrics(ref) | dict(dsr_definition='one trial (the PSR)')
+        keys = ['annual_return', 'annual_volatility', 'sharpe', 'sharpe_diff_vs_1n', 'p_value_vs_1n', 'max_drawdown',
+                'avg_turnover', 'psr', 'dsr', 'n_trials', 'trial_sharpes_var', 'dsr_definition']
+        return pd.DataFrame(rows).T[keys].infer_objects()
 
 class GridSearch(optuna.samplers.GridSampler):
     "Optuna's grid sampler, minus its call to stop the study when the grid is done (the sweep's budget decides that)."
@@ -182,119 +274,3 @@ def repair_journal(path) -> int:
         print(f"portfolio-nb: {path}: dropped a partial last record ({len(data) - len(whole)} bytes) that a stopped "
               "run left; its trial is run again", file=sys.stderr)
     return len(data) - len(whole)
-
-@patch_to(SweepConfig)
-def study(self, state_dir):
-    "The Optuna study of this sweep in its journal under `state_dir` (created, or loaded to resume)."
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    Path(state_dir).mkdir(parents=True, exist_ok=True)
-    repair_journal(Path(state_dir)/'optuna.journal')
-    storage = JournalStorage(JournalFileBackend(str(Path(state_dir)/'optuna.journal')))
-    return optuna.create_study(study_name=self.study_name(), storage=storage, direction='maximize',
-                               load_if_exists=True)
-
-@patch_to(SweepConfig)
-def ask(self, study, distributions: dict):
-    "A new trial, drawn by a sampler seeded with the sweep's seed plus the number of trials drawn before it."
-    drawn = sum(t.state in (TrialState.COMPLETE, TrialState.RUNNING) for t in study.trials)
-    seed = self.seed + drawn  # the draw depends on the trials before it, not on when the sweep was stopped
-    study.sampler = dict(grid=lambda: GridSearch(self.space, seed=self.seed),  # its seed orders the grid: kept
-                         tpe=lambda: optuna.samplers.TPESampler(seed=seed),
-                         random=lambda: optuna.samplers.RandomSampler(seed=seed))[self.sampler]()
-    return study.ask(distributions)
-
-@patch_to(SweepConfig)
-def study_name(self) -> str:
-    "The study's name: the sweep's, and a hash of what its trials depend on (not the budget, which may grow)."
-    what = [self.base_config().hash(), self.model, self.space, self.selection, self.metric, self.sampler, self.seed]
-    return f"{self.name}-{hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:12]}"
-
-# %% ../nbs/17_sweeps.ipynb #f7c83528
-@patch_to(SweepConfig)
-def run_trials(self, study, trials: list, panel, state_dir, executor=None, progress: bool = True):
-    "Fit, backtest and tell the study every trial of `trials` (asked from `study`); how many folds it fitted."
-    configs = [self.trial_config(t.params, self.selection) for t in trials]
-    store = FoldStore(Path(state_dir)/self.model)
-    tasks = [task for c in configs for task in model_tasks(c, self.model, panel)]
-    missing = sum(not store.has(t.key) for t in tasks)
-    try: fit_folds(tasks, panel, {self.model: store}, executor, progress)
-    except Exception:
-        for t in trials: study.tell(t, state=TrialState.FAIL, skip_if_finished=True)
-        raise
-    for t, c in zip(trials, configs):
-        res = self.walkforward(t.params, self.selection, panel, state_dir)
-        m = {k: v for k, v in strategy_metrics(res.backtest.returns, res.scores, panel.returns).items()
-             if k not in ('dsr', 'n_trials', 'trial_sharpes_var')}  # a trial alone is not deflated; the sweep is
-        if self.metric not in m: _fail(f"metric {self.metric!r} is not one of {self.model}'s metrics: {sorted(m)}")
-        res.backtest.returns[['net']].to_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet')
-        for k, v in m.items(): t.set_user_attr(k, v)
-        ok = bool(np.isfinite(m[self.metric]))
-        study.tell(t, m[self.metric] if ok else None, state=None if ok else TrialState.FAIL)
-    return missing
-
-# %% ../nbs/17_sweeps.ipynb #28f3b0ae
-@patch_to(SweepConfig)
-def run(self, out='reports', executor=None, progress: bool = True) -> SweepResult:
-    "Run (or resume) the sweep with `executor`, state under `out/<name>/.state/`; re-run the best trial out of sample."
-    self.check()
-    base, state = self.base_config(), Path(out)/self.name/'.state'
-    panel = base.load_panel()
-    self.check_periods(panel)
-    with folder_lock(Path(out)/self.name):
-        return self.run_locked(state, panel, executor, progress)
-
-@patch_to(SweepConfig)
-def run_locked(self, state, panel, executor=None, progress: bool = True) -> SweepResult:
-    "The work of `run`, in its folder's lock."
-    study, dists = self.study(state), {k: distribution(v, k) for k, v in self.space.items()}
-    stale = [t for t in study.trials if t.state == TrialState.RUNNING]  # asked by a stopped run, never told
-    drawn = [t for t in stale if set(t.params) == set(dists)]  # a run killed while asking leaves some half drawn
-    for t in stale: study.tell(t.number, state=TrialState.FAIL)
-    for t in drawn: study.enqueue_trial(t.params)  # asked again, a batch of their own, with the parameters drawn
-    fitted = self.run_trials(study, [self.ask(study, dists) for _ in drawn], panel, state, executor, progress)
-    done = lambda: sum(t.state == TrialState.COMPLETE for t in study.trials)
-    while done() < self.budget():
-        batch = [self.ask(study, dists) for _ in range(min(getattr(executor, 'slots', 1), self.budget() - done()))]
-        fitted += self.run_trials(study, batch, panel, state, executor, progress)
-    return dataclasses.replace(self.result(study, panel, state, executor, progress), fitted=fitted)
-
-# %% ../nbs/17_sweeps.ipynb #28150c8e
-@patch_to(SweepConfig)
-def result(self, study, panel, state_dir, executor=None, progress: bool = True) -> SweepResult:
-    "The trials of `study`, the deflation inputs, and the best trial and 1/N over both periods."
-    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
-    trials = pd.DataFrame([{'trial': t.number, **t.params, **t.user_attrs} for t in complete]).set_index('trial')
-    net = lambda t: pd.read_parquet(Path(state_dir)/f'trial_{t.number:04d}.parquet').net
-    sharpes = [sharpe_ratio(net(t), periods=1) for t in complete]
-    best = study.best_trial.params
-    self.check_periods(panel, best)  # the chosen parameters' embargo (a searched horizon) between the periods
-    run = lambda period, model=None: self.walkforward(best, period, panel, state_dir, executor, progress, model)
-    return SweepResult(trials, best, run(self.selection), run(self.out_of_sample),
-                       {p: run(getattr(self, p), 'equal_weight') for p in ('selection', 'out_of_sample')},
-                       len(complete), float(np.var(sharpes, ddof=1)) if len(sharpes) > 1 else 0.0)
-
-@patch_to(SweepConfig)
-def walkforward(self, params: dict, period: dict, panel, state_dir, executor=None, progress: bool = False,
-                model: str | None = None) -> WalkForwardResult:
-    "The walk-forward of the searched model with `params` over `period` (or of `model`, e.g. 'equal_weight', as is)."
-    config, name = self.trial_config(params, period), model or self.model
-    if model: config = dataclasses.replace(config, models={model: {}})
-    return run_walkforward(config, name, panel, Path(state_dir)/name, progress=progress, executor=executor, prune=False)
-
-# %% ../nbs/17_sweeps.ipynb #b25490df
-@patch_to(SweepResult)
-def summary(self) -> pd.DataFrame:
-    "Net metrics of the chosen trial and 1/N in both periods: the test against 1/N, the DSR with its definition."
-    rows, t_sel = {}, len(self.selection.backtest.returns)
-    for period, res in (('selection', self.selection), ('out_of_sample', self.out_of_sample)):
-        bt, ref = res.backtest.returns, self.reference[period].backtest.returns
-        scale = 1.0 if period == 'selection' else (t_sel - 1) / (len(bt) - 1)
-        vs = sharpe_difference(bt.net, ref.net)
-        rows[('chosen', period)] = strategy_metrics(bt, n_trials=self.n_trials,
-                                                    trial_sharpes_var=self.trial_sharpes_var * scale) | dict(
-            sharpe_diff_vs_1n=vs['sharpe_diff'], p_value_vs_1n=vs['p_value'],
-            dsr_definition='trials observed' if period == 'selection' else 'trials rescaled to this length')
-        rows[('1/N', period)] = strategy_metrics(ref) | dict(dsr_definition='one trial (the PSR)')
-    keys = ['annual_return', 'annual_volatility', 'sharpe', 'sharpe_diff_vs_1n', 'p_value_vs_1n', 'max_drawdown',
-            'avg_turnover', 'psr', 'dsr', 'n_trials', 'trial_sharpes_var', 'dsr_definition']
-    return pd.DataFrame(rows).T[keys].infer_objects()

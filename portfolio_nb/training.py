@@ -8,9 +8,8 @@ import copy, random
 from dataclasses import dataclass, asdict, replace
 from typing import Callable
 import numpy as np, torch
-from fastcore.basics import patch_to
 from tqdm.auto import tqdm
-from .data import atomic_file
+from .atomic import atomic_file
 from .memory import GPUMemoryManager, MemoryPlan, resolve_device, resolve_precision
 
 # %% auto #0
@@ -88,23 +87,91 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
         self.history, self.best_epoch = [], None
 
-# %% ../nbs/09_training.ipynb #e750b7dd
-@patch_to(Trainer)
-def autocast(self):
-    "The autocast context of this trainer (a no-op in full precision)."
-    return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
+    def autocast(self):
+        "The autocast context of this trainer (a no-op in full precision)."
+        return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
 
-# %% ../nbs/09_training.ipynb #4ec0261c
-@patch_to(Trainer)
-def state(self) -> dict:
-    "What resumes training: the model's, the optimizer's and the schedule's state (live references: copy to keep)."
-    return dict(model=self.net.state_dict(), optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict())
+    def state(self) -> dict:
+        "What resumes training: the model's, the optimizer's and the schedule's state (live references: copy to keep)."
+        return dict(model=self.net.state_dict(), optimizer=self.opt.state_dict(), scheduler=self.sched.state_dict())
 
-@patch_to(Trainer)
-def load_state(self, state: dict):
-    "Restore the model, the optimizer and the schedule from `state` (from `state()`, or a checkpoint)."
-    self.net.load_state_dict(state['model']); self.opt.load_state_dict(state['optimizer'])
-    self.sched.load_state_dict(state['scheduler'])
+    def load_state(self, state: dict):
+        "Restore the model, the optimizer and the schedule from `state` (from `state()`, or a checkpoint)."
+        self.net.load_state_dict(state['model']); self.opt.load_state_dict(state['optimizer'])
+        self.sched.load_state_dict(state['scheduler'])
+
+    def train_epoch(self, X, mask, Y, idx, rng) -> float:
+        "One pass over the training samples `idx`; return the mean loss."
+        self.net.train()
+        c, losses = self.config, []
+        self.opt.zero_grad(set_to_none=True)
+        for step, (xb, mb, yb) in enumerate(batches(X, mask, Y, idx, c.batch_size, self.device, True, rng), 1):
+            with self.autocast(): loss = self.loss_fn(self.net, xb, mb, yb)
+            self.scaler.scale(loss / c.accumulation_steps).backward()
+            if step % c.accumulation_steps == 0 or step * c.batch_size >= len(idx):
+                self.scaler.unscale_(self.opt)
+                torch.nn.utils.clip_grad_norm_(self.net.parameters(), c.grad_clip)
+                self.scaler.step(self.opt); self.scaler.update(); self.opt.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+        return float(np.mean(losses))
+
+    def evaluate(self, X, mask, Y, idx) -> float:
+        "The validation metric on samples `idx` (no gradients)."
+        self.net.eval()
+        with torch.no_grad(), self.autocast():
+            return float(self.metric_fn(self.net, batches(X, mask, Y, idx, self.config.batch_size, self.device)))
+
+    def plan_memory(self,
+                    X, mask, Y,  # the samples, as for `batches`
+                    idx,  # the training samples the probe draws its batches from
+                    sample_bytes: float | None = None,  # the analytic memory of one sample, for the probe's first guess
+                    manager=None):  # a `GPUMemoryManager` (default: the config's profile, on a GPU)
+        "Fit batch size, accumulation, precision and checkpointing with `manager`; return the plan."
+        c = self.config
+        if manager is None and self.device.type == 'cuda': manager = GPUMemoryManager.from_profile(c.memory)
+        if manager is None:
+            self.memory_plan = MemoryPlan(self.device.type, c.batch_size, c.accumulation_steps, 'off', False,
+                                          note=f'memory {c.memory}: no GPU, nothing changed')
+            return self.memory_plan
+        state = copy.deepcopy(self.net.state_dict())  # the probe takes optimizer steps: put the weights back afterwards
+        make = lambda b: next(batches(X, mask, Y, np.resize(np.asarray(idx), b), b, self.device))
+        plan = manager.plan(self.net, self.loss_fn, make, c.batch_size * c.accumulation_steps, sample_bytes)
+        self.net.load_state_dict(state)
+        self.config = replace(c, batch_size=plan.batch_size, accumulation_steps=plan.accumulation_steps)
+        self.dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[plan.mixed_precision]
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
+        self.memory_plan = plan
+        return plan
+
+    def fit(self,
+            X, mask, Y,  # the samples, as for `batches`
+            train_idx, val_idx,  # the training and validation samples (`chronological_split`)
+            sample_bytes: float | None = None,  # the analytic memory of one sample, for memory planning
+            manager=None,  # a `GPUMemoryManager` to plan the memory with
+           ) -> list[dict]:
+        "Train with early stopping on the validation metric; restore the best epoch's state; return the history."
+        if self.config.memory or manager is not None: self.plan_memory(X, mask, Y, train_idx, sample_bytes, manager)
+        c = self.config
+        seed_everything(c.seed)
+        rng, best, best_state, waited = np.random.default_rng(c.seed), -np.inf, None, 0
+        bar = tqdm(range(c.epochs), desc='epochs', disable=not self.progress, leave=False)
+        for epoch in bar:
+            loss = self.train_epoch(X, mask, Y, train_idx, rng)
+            metric = self.evaluate(X, mask, Y, val_idx)
+            self.history.append(dict(epoch=epoch, train_loss=loss, val_metric=metric, lr=self.opt.param_groups[0]['lr']))
+            bar.set_postfix(loss=f'{loss:.4f}', val=f'{metric:.4f}')
+            self.sched.step(metric)
+            if metric > best: best, best_state, waited, self.best_epoch = metric, copy.deepcopy(self.state()), 0, epoch
+            else:
+                waited += 1
+                if waited >= c.patience: break
+        if best_state is not None: self.load_state(best_state)
+        return self.history
+
+    def checkpoint(self, path, **hyperparameters):
+        "Save the model, optimizer and schedule (the best epoch's after `fit`), the history and `hyperparameters`."
+        save_checkpoint(path, epoch=self.best_epoch, **self.state(), history=self.history,
+                        hyperparameters=hyperparameters | {'train': asdict(self.config)})
 
 # %% ../nbs/09_training.ipynb #d1e67aeb
 def to_device(X, device):
@@ -132,86 +199,3 @@ def batches(
     for i in range(0, len(idx), batch_size):
         b = torch.from_numpy(idx[i:i + batch_size])
         yield to_device(take_samples(X, b), device), mask[b].to(device), Y[b].to(device)
-
-# %% ../nbs/09_training.ipynb #706562e3
-@patch_to(Trainer)
-def train_epoch(self, X, mask, Y, idx, rng) -> float:
-    "One pass over the training samples `idx`; return the mean loss."
-    self.net.train()
-    c, losses = self.config, []
-    self.opt.zero_grad(set_to_none=True)
-    for step, (xb, mb, yb) in enumerate(batches(X, mask, Y, idx, c.batch_size, self.device, True, rng), 1):
-        with self.autocast(): loss = self.loss_fn(self.net, xb, mb, yb)
-        self.scaler.scale(loss / c.accumulation_steps).backward()
-        if step % c.accumulation_steps == 0 or step * c.batch_size >= len(idx):
-            self.scaler.unscale_(self.opt)
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), c.grad_clip)
-            self.scaler.step(self.opt); self.scaler.update(); self.opt.zero_grad(set_to_none=True)
-        losses.append(loss.item())
-    return float(np.mean(losses))
-
-# %% ../nbs/09_training.ipynb #8543b6bf
-@patch_to(Trainer)
-def evaluate(self, X, mask, Y, idx) -> float:
-    "The validation metric on samples `idx` (no gradients)."
-    self.net.eval()
-    with torch.no_grad(), self.autocast():
-        return float(self.metric_fn(self.net, batches(X, mask, Y, idx, self.config.batch_size, self.device)))
-
-# %% ../nbs/09_training.ipynb #df8828f5
-@patch_to(Trainer)
-def plan_memory(self,
-                X, mask, Y,  # the samples, as for `batches`
-                idx,  # the training samples the probe draws its batches from
-                sample_bytes: float | None = None,  # the analytic memory of one sample, for the probe's first guess
-                manager=None):  # a `GPUMemoryManager` (default: the config's profile, on a GPU)
-    "Fit batch size, accumulation, precision and checkpointing with `manager`; return the plan."
-    c = self.config
-    if manager is None and self.device.type == 'cuda': manager = GPUMemoryManager.from_profile(c.memory)
-    if manager is None:
-        self.memory_plan = MemoryPlan(self.device.type, c.batch_size, c.accumulation_steps, 'off', False,
-                                      note=f'memory {c.memory}: no GPU, nothing changed')
-        return self.memory_plan
-    state = copy.deepcopy(self.net.state_dict())  # the probe takes optimizer steps: put the weights back afterwards
-    make = lambda b: next(batches(X, mask, Y, np.resize(np.asarray(idx), b), b, self.device))
-    plan = manager.plan(self.net, self.loss_fn, make, c.batch_size * c.accumulation_steps, sample_bytes)
-    self.net.load_state_dict(state)
-    self.config = replace(c, batch_size=plan.batch_size, accumulation_steps=plan.accumulation_steps)
-    self.dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}[plan.mixed_precision]
-    self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
-    self.memory_plan = plan
-    return plan
-
-# %% ../nbs/09_training.ipynb #ad52144c
-@patch_to(Trainer)
-def fit(self,
-        X, mask, Y,  # the samples, as for `batches`
-        train_idx, val_idx,  # the training and validation samples (`chronological_split`)
-        sample_bytes: float | None = None,  # the analytic memory of one sample, for memory planning
-        manager=None,  # a `GPUMemoryManager` to plan the memory with
-       ) -> list[dict]:
-    "Train with early stopping on the validation metric; restore the best epoch's state; return the history."
-    if self.config.memory or manager is not None: self.plan_memory(X, mask, Y, train_idx, sample_bytes, manager)
-    c = self.config
-    seed_everything(c.seed)
-    rng, best, best_state, waited = np.random.default_rng(c.seed), -np.inf, None, 0
-    bar = tqdm(range(c.epochs), desc='epochs', disable=not self.progress, leave=False)
-    for epoch in bar:
-        loss = self.train_epoch(X, mask, Y, train_idx, rng)
-        metric = self.evaluate(X, mask, Y, val_idx)
-        self.history.append(dict(epoch=epoch, train_loss=loss, val_metric=metric, lr=self.opt.param_groups[0]['lr']))
-        bar.set_postfix(loss=f'{loss:.4f}', val=f'{metric:.4f}')
-        self.sched.step(metric)
-        if metric > best: best, best_state, waited, self.best_epoch = metric, copy.deepcopy(self.state()), 0, epoch
-        else:
-            waited += 1
-            if waited >= c.patience: break
-    if best_state is not None: self.load_state(best_state)
-    return self.history
-
-# %% ../nbs/09_training.ipynb #143f468f
-@patch_to(Trainer)
-def checkpoint(self, path, **hyperparameters):
-    "Save the model, optimizer and schedule (the best epoch's after `fit`), the history and `hyperparameters`."
-    save_checkpoint(path, epoch=self.best_epoch, **self.state(), history=self.history,
-                    hyperparameters=hyperparameters | {'train': asdict(self.config)})

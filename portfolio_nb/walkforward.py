@@ -5,14 +5,16 @@
 # %% ../nbs/15_walkforward.ipynb #9620c909
 from __future__ import annotations
 import ast, copy, dataclasses, difflib, functools, importlib, hashlib, inspect, json, math, os, re, shutil, sys, tempfile, threading, time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 import numpy as np, pandas as pd, torch, yaml
-from fastcore.basics import patch_to
 from tqdm.auto import tqdm
 import portfolio_nb
-from .data import SAMPLE_DATASETS, Panel, atomic_folder, load_panel, remove_stale_temporaries
+from .atomic import atomic_folder, remove_stale_temporaries
+from .data import SAMPLE_DATASETS, Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, import_model, model_class
@@ -23,8 +25,8 @@ __all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FI
            'read_yaml', 'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports',
            'fit_sources', 'code_hash', 'named_code', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest',
            'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent',
-           'serve_tasks', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks', 'fit_folds',
-           'run_walkforward']
+           'serve_tasks', 'Executor', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks',
+           'fit_runs', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -47,6 +49,118 @@ class RunConfig:
     memory: str | None = None  # a GPU memory profile for the neural models
     delisting_return: float = 0.0  # booked for a held name whose data ends, without a delisting_returns.parquet row
     outliers: str = 'keep'  # 'drop': returns beyond ±40% become missing (halt days)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        "A checked `RunConfig` from a dict (a parsed YAML file)."
+        if not isinstance(d, dict): _fail(f"a run config is a mapping of keys, got {type(d).__name__}")
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(d) - set(known))
+        if unknown: _fail(f"unknown config key(s) {unknown}; known: {known}")
+        for k in ('name', 'data'):
+            if d.get(k) is None or d.get(k) == '': _fail(f"the config needs `{k}`")
+        for k in ('models', 'constraints'):
+            if not isinstance(d.get(k) or {}, dict): _fail(f"{k} must be a mapping, not {d[k]!r}")
+        c = cls(**{**d, 'models': {m: p or {} for m, p in (d.get('models') or {}).items()},
+                   'constraints': dict(d.get('constraints') or {})})
+        for k, (ok, what) in FIELD_CHECKS.items():
+            if not ok(getattr(c, k)): _fail(f"{k} must be {what}, not {getattr(c, k)!r}")
+        c.check_models(); c.check_dates_and_constraints()
+        if not Path(c.data).is_dir():
+            name = Path(c.data).name
+            hint = (f" (build it with `portfolio-nb sample-data --dest {Path(c.data).resolve().parent}`)"
+                    if name in SAMPLE_DATASETS else '')
+            _fail(f"data folder {Path(c.data).resolve()} does not exist{hint}")
+        return c
+
+    @classmethod
+    def from_yaml(cls, path, overrides=()) -> RunConfig:
+        "A checked `RunConfig` from a YAML file and `--set` overrides; a relative `data` is read from the file's folder."
+        d = apply_overrides(read_yaml(path), overrides)
+        import_from(Path(path).resolve().parent)  # a model's own `class: module:Class` may live next to the config
+        if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
+        return cls.from_dict(d)
+
+    def check_models(self):
+        "Refuse no model, unknown models and parameters a model does not take."
+        if not self.models: _fail("the config names no model")
+        if bad := [m for m in self.models if not _folder_name(m)]:
+            _fail(f"model names {bad} must be folder names: letters, digits, '.', '_' or '-'")
+        if bad := [m for m, p in self.models.items() if not isinstance(p, dict)]:
+            _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
+        bad = sorted(m for m, p in self.models.items() if m not in MODELS and 'class' not in p)
+        if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}, or a model's own `class: module:Class`")
+        for m in self.models: self.make(m)
+
+    def check_dates_and_constraints(self):
+        "Refuse dates that do not parse or run backwards, a rolling window without a length, and infeasible constraints."
+        if self.window == 'rolling' and self.train_days is None:
+            _fail("a rolling window needs train_days, a positive number of trading days")
+        try: start, end = (pd.Timestamp(x) if x is not None else None for x in (self.start, self.end))
+        except ValueError as e: _fail(f"start/end are not dates ({e})")
+        if start is not None and end is not None and start >= end:
+            _fail(f"start {start.date()} is not before end {end.date()}")
+        try: PortfolioConstraints.from_dict(self.constraints)
+        except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
+
+    def check_against(self, panel: Panel):
+        "Refuse dates outside the data, a span without a rebalance date, and a cap too small for the universe."
+        lo, hi = panel.dates[0], panel.dates[-1]
+        for k in ('start', 'end'):
+            v = getattr(self, k)
+            if v is not None and not lo <= pd.Timestamp(v) <= hi:
+                _fail(f"{k} {pd.Timestamp(v).date()} is outside the data ({lo.date()}..{hi.date()})")
+        decisions = rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)
+        if not len(decisions): _fail("no rebalance date between start and end")
+        cap, rows = PortfolioConstraints.from_dict(self.constraints).max_position_weight, panel.dates.get_indexer(decisions)
+        for m in self.models:
+            n = panel.eligibility(getattr(self.make(m), 'min_history_days', 100))[rows].sum(1)
+            if (short := n * cap < 1 - 1e-12).any():
+                i = int(short.argmax())
+                _fail(f"max_position_weight {cap} cannot be fully invested on {decisions[i].date()}: {m} has {n[i]} "
+                      f"eligible names there and needs at least {math.ceil(1 / cap - 1e-12)}")
+
+    def load_panel(self, verbose: bool = False) -> Panel:
+        "The config's data as its decisions and backtests see it: loaded, with outliers dropped under `outliers: drop`."
+        try: panel = load_panel(self.data, verbose=False)
+        except ValueError as e: raise ConfigError(str(e)) from None  # a bad data file is bad input: its one line
+        panel = panel.drop_outliers() if self.outliers == 'drop' else panel
+        if verbose: panel.report()
+        return panel
+
+    def hash(self) -> str:
+        "A hash of the whole config: what a report was rendered from."
+        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def class_of(self, model: str) -> type:
+        "The class of the config's `model`: the one at its `class` import path, or the one registered under its name."
+        spec = self.models[model].get('class')
+        try: return model_class(model) if spec is None else import_model(spec)
+        except ValueError as e: _fail(f"models.{model}: {e}")
+
+    def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> dict:
+        "The constructor arguments of `model` (of class `cls`, or the config's) for `fold`, with the run options it takes."
+        options = dict(seed=self.seed + fold, memory=self.memory)
+        accepted = getattr(cls or self.class_of(model), 'run_options', ())
+        own = {k: v for k, v in self.models[model].items() if k != 'class'}
+        return own | {k: v for k, v in options.items() if k in accepted and v is not None}
+
+    def resolved(self) -> dict:
+        "The config as it runs: every model with its class and all its parameters, preset values spelled out."
+        def model(m):
+            made, cls = self.make(m), self.class_of(m)
+            info = {k: v for k, v in made.get_model_info().items() if k not in ('name', 'method')}
+            spelled = made.resolved_preset() if hasattr(made, 'resolved_preset') else {}
+            return {'class': f"{cls.__module__}:{cls.__qualname__}"} | self.model_params(m) | info | spelled
+        d = dataclasses.asdict(self) | {'constraints': dataclasses.asdict(PortfolioConstraints.from_dict(self.constraints)),
+                                        'models': {m: model(m) for m in self.models}}
+        return json.loads(json.dumps(d, default=str))  # plain YAML-able values (tuples as lists)
+
+    def make(self, model: str, fold: int = 0):
+        "A fresh instance of the config's `model` for `fold`; `ConfigError` naming it where its parameters are wrong."
+        cls, params = self.class_of(model), self.model_params(model, fold)
+        try: return cls(**params)
+        except (TypeError, ValueError) as e: _fail(f"model {model!r}: bad parameters {params} ({e})")
 
 # %% ../nbs/15_walkforward.ipynb #09804e77
 def _fail(msg): raise ConfigError(msg)
@@ -71,29 +185,6 @@ FIELD_CHECKS = {  # key: (is the value acceptable?, what it must be)
 }
 
 # %% ../nbs/15_walkforward.ipynb #e86dfa5f
-@patch_to(RunConfig, cls_method=True)
-def from_dict(cls, d: dict) -> RunConfig:
-    "A checked `RunConfig` from a dict (a parsed YAML file)."
-    if not isinstance(d, dict): _fail(f"a run config is a mapping of keys, got {type(d).__name__}")
-    known = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(d) - set(known))
-    if unknown: _fail(f"unknown config key(s) {unknown}; known: {known}")
-    for k in ('name', 'data'):
-        if d.get(k) is None or d.get(k) == '': _fail(f"the config needs `{k}`")
-    for k in ('models', 'constraints'):
-        if not isinstance(d.get(k) or {}, dict): _fail(f"{k} must be a mapping, not {d[k]!r}")
-    c = cls(**{**d, 'models': {m: p or {} for m, p in (d.get('models') or {}).items()},
-               'constraints': dict(d.get('constraints') or {})})
-    for k, (ok, what) in FIELD_CHECKS.items():
-        if not ok(getattr(c, k)): _fail(f"{k} must be {what}, not {getattr(c, k)!r}")
-    c.check_models(); c.check_dates_and_constraints()
-    if not Path(c.data).is_dir():
-        name = Path(c.data).name
-        hint = (f" (build it with `portfolio-nb sample-data --dest {Path(c.data).resolve().parent}`)"
-                if name in SAMPLE_DATASETS else '')
-        _fail(f"data folder {Path(c.data).resolve()} does not exist{hint}")
-    return c
-
 def read_yaml(path) -> dict:
     "The mapping in the YAML file `path`; `ConfigError` naming the file where it is missing, invalid or not a mapping."
     path = Path(path)
@@ -140,107 +231,6 @@ def apply_overrides(d: dict, overrides=()) -> dict:
             node = node[part]
         node[parts[-1]] = value
     return d
-
-@patch_to(RunConfig, cls_method=True)
-def from_yaml(cls, path, overrides=()) -> RunConfig:
-    "A checked `RunConfig` from a YAML file and `--set` overrides; a relative `data` is read from the file's folder."
-    d = apply_overrides(read_yaml(path), overrides)
-    import_from(Path(path).resolve().parent)  # a model's own `class: module:Class` may live next to the config
-    if isinstance(d.get('data'), str) and d['data']: d['data'] = beside(path, d['data'])
-    return cls.from_dict(d)
-
-# %% ../nbs/15_walkforward.ipynb #04db7ef4
-@patch_to(RunConfig)
-def check_models(self):
-    "Refuse no model, unknown models and parameters a model does not take."
-    if not self.models: _fail("the config names no model")
-    if bad := [m for m in self.models if not _folder_name(m)]:
-        _fail(f"model names {bad} must be folder names: letters, digits, '.', '_' or '-'")
-    if bad := [m for m, p in self.models.items() if not isinstance(p, dict)]:
-        _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
-    bad = sorted(m for m, p in self.models.items() if m not in MODELS and 'class' not in p)
-    if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}, or a model's own `class: module:Class`")
-    for m in self.models: self.make(m)
-
-@patch_to(RunConfig)
-def check_dates_and_constraints(self):
-    "Refuse dates that do not parse or run backwards, a rolling window without a length, and infeasible constraints."
-    if self.window == 'rolling' and self.train_days is None:
-        _fail("a rolling window needs train_days, a positive number of trading days")
-    try: start, end = (pd.Timestamp(x) if x is not None else None for x in (self.start, self.end))
-    except ValueError as e: _fail(f"start/end are not dates ({e})")
-    if start is not None and end is not None and start >= end:
-        _fail(f"start {start.date()} is not before end {end.date()}")
-    try: PortfolioConstraints.from_dict(self.constraints)
-    except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
-
-# %% ../nbs/15_walkforward.ipynb #5cfbfa7d
-@patch_to(RunConfig)
-def check_against(self, panel: Panel):
-    "Refuse dates outside the data, a span without a rebalance date, and a cap too small for the universe."
-    lo, hi = panel.dates[0], panel.dates[-1]
-    for k in ('start', 'end'):
-        v = getattr(self, k)
-        if v is not None and not lo <= pd.Timestamp(v) <= hi:
-            _fail(f"{k} {pd.Timestamp(v).date()} is outside the data ({lo.date()}..{hi.date()})")
-    decisions = rebalance_schedule(panel.dates, self.rebalance, self.start, self.end)
-    if not len(decisions): _fail("no rebalance date between start and end")
-    cap, rows = PortfolioConstraints.from_dict(self.constraints).max_position_weight, panel.dates.get_indexer(decisions)
-    for m in self.models:
-        n = panel.eligibility(getattr(self.make(m), 'min_history_days', 100))[rows].sum(1)
-        if (short := n * cap < 1 - 1e-12).any():
-            i = int(short.argmax())
-            _fail(f"max_position_weight {cap} cannot be fully invested on {decisions[i].date()}: {m} has {n[i]} "
-                  f"eligible names there and needs at least {math.ceil(1 / cap - 1e-12)}")
-
-# %% ../nbs/15_walkforward.ipynb #87cf9986
-@patch_to(RunConfig)
-def load_panel(self, verbose: bool = False) -> Panel:
-    "The config's data as its decisions and backtests see it: loaded, with outliers dropped under `outliers: drop`."
-    try: panel = load_panel(self.data, verbose=False)
-    except ValueError as e: raise ConfigError(str(e)) from None  # a bad data file is bad input: its one line
-    panel = panel.drop_outliers() if self.outliers == 'drop' else panel
-    if verbose: panel.report()
-    return panel
-
-@patch_to(RunConfig)
-def hash(self) -> str:
-    "A hash of the whole config: what a report was rendered from."
-    return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-@patch_to(RunConfig)
-def class_of(self, model: str) -> type:
-    "The class of the config's `model`: the one at its `class` import path, or the one registered under its name."
-    spec = self.models[model].get('class')
-    try: return model_class(model) if spec is None else import_model(spec)
-    except ValueError as e: _fail(f"models.{model}: {e}")
-
-@patch_to(RunConfig)
-def model_params(self, model: str, fold: int = 0, cls: type | None = None) -> dict:
-    "The constructor arguments of `model` (of class `cls`, or the config's) for `fold`, with the run options it takes."
-    options = dict(seed=self.seed + fold, memory=self.memory)
-    accepted = getattr(cls or self.class_of(model), 'run_options', ())
-    own = {k: v for k, v in self.models[model].items() if k != 'class'}
-    return own | {k: v for k, v in options.items() if k in accepted and v is not None}
-
-@patch_to(RunConfig)
-def resolved(self) -> dict:
-    "The config as it runs: every model with its class and all its parameters, preset values spelled out."
-    def model(m):
-        made, cls = self.make(m), self.class_of(m)
-        info = {k: v for k, v in made.get_model_info().items() if k not in ('name', 'method')}
-        spelled = made.resolved_preset() if hasattr(made, 'resolved_preset') else {}
-        return {'class': f"{cls.__module__}:{cls.__qualname__}"} | self.model_params(m) | info | spelled
-    d = dataclasses.asdict(self) | {'constraints': dataclasses.asdict(PortfolioConstraints.from_dict(self.constraints)),
-                                    'models': {m: model(m) for m in self.models}}
-    return json.loads(json.dumps(d, default=str))  # plain YAML-able values (tuples as lists)
-
-@patch_to(RunConfig)
-def make(self, model: str, fold: int = 0):
-    "A fresh instance of the config's `model` for `fold`; `ConfigError` naming it where its parameters are wrong."
-    cls, params = self.class_of(model), self.model_params(model, fold)
-    try: return cls(**params)
-    except (TypeError, ValueError) as e: _fail(f"model {model!r}: bad parameters {params} ({e})")
 
 # %% ../nbs/15_walkforward.ipynb #446abd18
 @dataclass
@@ -395,24 +385,21 @@ class FoldStore:
             shutil.rmtree(d, ignore_errors=True)
             return None
 
-# %% ../nbs/15_walkforward.ipynb #09966043
-@patch_to(FoldStore)
-def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> Path:
-    "Write `fold` (and the model's `checkpoint`, where it has one) under `key`: complete or not at all."
-    if self.has(key): return self.root/key  # a key determines its content
-    with atomic_folder(self.root/key) as tmp:
-        fold.targets.to_parquet(tmp/'targets.parquet')
-        for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
-        if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
-        files = {f.name: file_digest(f) for f in sorted(tmp.iterdir())}
-        (tmp/'log.json').write_text(json.dumps(fold.log | {'files': files}, indent=1, default=str))
-    return self.root/key
+    def save(self, key: str, fold: FoldResult, checkpoint: bytes | None = None) -> Path:
+        "Write `fold` (and the model's `checkpoint`, where it has one) under `key`: complete or not at all."
+        if self.has(key): return self.root/key  # a key determines its content
+        with atomic_folder(self.root/key) as tmp:
+            fold.targets.to_parquet(tmp/'targets.parquet')
+            for name, df in fold.records.items(): df.to_parquet(tmp/f'{name}.parquet')
+            if checkpoint is not None: (tmp/'checkpoint.pt').write_bytes(checkpoint)
+            files = {f.name: file_digest(f) for f in sorted(tmp.iterdir())}
+            (tmp/'log.json').write_text(json.dumps(fold.log | {'files': files}, indent=1, default=str))
+        return self.root/key
 
-@patch_to(FoldStore)
-def prune(self, keep):
-    "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
-    for d in self.root.iterdir():
-        if d.name not in keep and not d.name.startswith('.'): shutil.rmtree(d) if d.is_dir() else d.unlink()
+    def prune(self, keep):
+        "Remove every stored fold whose key is not in `keep` (folds of an earlier version of the run)."
+        for d in self.root.iterdir():
+            if d.name not in keep and not d.name.startswith('.'): shutil.rmtree(d) if d.is_dir() else d.unlink()
 
 # %% ../nbs/15_walkforward.ipynb #84b833ed
 @dataclass
@@ -470,8 +457,14 @@ def serve_tasks(conn, panel: Panel, threads: int = 1, parent: int | None = None)
         try: conn.send(('done', run_task(task, panel, threads)))
         except FoldError as e: conn.send(('failed', e))
 
+class Executor(Protocol):
+    "What runs stage-one tasks: `slots` at once, yielding each outcome from `run` as it finishes."
+    slots: int  # how many tasks it runs at once
+    def run(self, tasks: list[FoldTask], panel: Panel) -> Iterator[tuple[FoldTask, FoldResult, bytes | None]]:
+        "Yield (task, result, checkpoint) for each of `tasks`, as each finishes; raise a task's `FoldError`."
+
 class SerialExecutor:
-    "Runs tasks one after another in this process, each with `threads` torch threads."
+    "Runs tasks one after another in this process, each with `threads` torch threads (an `Executor`)."
     slots = 1
     def __init__(self, threads: int = 1): self.threads = threads
     def run(self, tasks: list, panel: Panel):
@@ -521,17 +514,27 @@ def model_tasks(config: RunConfig, model_name: str, panel: Panel) -> list[FoldTa
     return [FoldTask(config, model_name, cls, f, key(f)) for f in model_folds(config, model_name, panel)]
 
 # %% ../nbs/15_walkforward.ipynb #4dc3c9eb
-def fit_folds(tasks: list, panel: Panel, stores: dict, executor=None, progress: bool = True) -> dict:
-    "Run the `tasks` missing from `stores[task.model]`, storing each result as it arrives; every result by key."
-    done = {t.key: r for t in tasks if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
-    todo = sorted((t for t in tasks if t.key not in done), key=lambda t: t.fold.train_start - t.fold.last_sample_end)
+def fit_runs(runs: list,  # (config, model name) pairs: the walk-forwards whose folds to fit, on one executor
+             panel: Panel,  # their data
+             stores: dict | None = None,  # model name -> the folder of its fold store (None: nothing stored)
+             executor: Executor | None = None,  # what fits the missing folds (`SerialExecutor` when None)
+             progress: bool = True,  # a progress bar over the folds fitted
+             prune: bool = False,  # remove the folds of each store that no run here uses
+             ) -> tuple[list[list[FoldResult]], int]:
+    "Fit the folds of `runs` missing from their `stores`, longest first; each run's folds, and how many were fitted."
+    tasks = [model_tasks(config, model, panel) for config, model in runs]
+    every, stores = [t for ts in tasks for t in ts], {m: FoldStore(folder) for m, folder in (stores or {}).items()}
+    done = {t.key: r for t in every if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
+    todo = sorted((t for t in every if t.key not in done), key=lambda t: t.fold.train_start - t.fold.last_sample_end)
     bar = tqdm(total=len(todo), desc='fitting folds', disable=not progress or not todo)
     for task, result, checkpoint in (executor or SerialExecutor()).run(todo, panel):
         if task.model in stores: stores[task.model].save(task.key, result, checkpoint)
         done[task.key] = result
         bar.update(); bar.set_postfix_str(f'{task.model} fold {task.fold.index}')
     bar.close()
-    return done
+    if prune:
+        for m, store in stores.items(): store.prune({t.key for t in every if t.model == m})
+    return [[done[t.key] for t in ts] for ts in tasks], len(todo)
 
 # %% ../nbs/15_walkforward.ipynb #17700716
 def run_walkforward(config: RunConfig,  # the run
@@ -539,16 +542,13 @@ def run_walkforward(config: RunConfig,  # the run
                     panel: Panel | None = None,  # its data (loaded from the config when None)
                     state_dir=None,  # the model's fold store (None: nothing stored, everything fitted)
                     progress: bool = True,  # a progress bar over the folds fitted
-                    executor=None,  # what fits the missing folds (`SerialExecutor` when None)
+                    executor: Executor | None = None,  # what fits the missing folds (`SerialExecutor` when None)
                     prune: bool = True) -> WalkForwardResult:  # remove stored folds this run does not use
     "Fit `model_name` of `config` fold by fold (resuming from `state_dir`), then constrain and backtest its targets."
     panel = panel if panel is not None else config.load_panel()
     config.check_against(panel)
-    tasks = model_tasks(config, model_name, panel)
-    stores = {model_name: FoldStore(state_dir)} if state_dir else {}
-    done = fit_folds(tasks, panel, stores, executor, progress)
-    if stores and prune: stores[model_name].prune({t.key for t in tasks})
-    fitted = [done[t.key] for t in tasks]
+    stores = {model_name: state_dir} if state_dir else None
+    (fitted,), _ = fit_runs([(config, model_name)], panel, stores, executor, progress, prune)
     targets = pd.concat([f.targets for f in fitted])
     backtest, trades = simulate(config, targets, panel)
     records = {k: pd.concat(v) if (v := [f.records[k] for f in fitted if k in f.records]) else None for k in RECORDS}

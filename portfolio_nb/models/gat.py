@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch_geometric.nn import GATv2Conv
 from ..data import Panel
 from ..features import LSTM_FEATURES, date_positions, make_windows
-from ..losses import SharpeRatioLoss, rank_loss
+from ..losses import rank_loss
 from ..layers import MaxSharpeLayer, MeanVarianceLayer
 from .neural import NeuralPreset, NeuralPortfolioModel
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd, torch
 from fastcore.meta import delegates
 from torch import nn
-from ..losses import SharpeRatioLoss, combined_rank_regression_loss, spearman_correlation
+from ..losses import combined_rank_regression_loss, spearman_correlation
 from ..memory import estimate_sample_bytes
 from .neural import NeuralPortfolioModel, NeuralPreset
 from .neural import horizon_return, masked_softmax, scatter_assets

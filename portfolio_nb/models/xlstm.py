@@ -10,7 +10,7 @@ from fastcore.meta import delegates
 from torch import nn
 import torch.nn.functional as F
 from ..features import LSTM_FEATURES
-from ..losses import SharpeRatioLoss, rank_loss
+from ..losses import rank_loss
 from ..layers import MaxSharpeLayer, MeanVarianceLayer, volatility_floor_penalty
 from .neural import NeuralPreset, NeuralPortfolioModel
 
