@@ -17,11 +17,11 @@ from .atomic import atomic_folder, remove_stale_temporaries
 from .data import SAMPLE_DATASETS, Panel, load_panel
 from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
-from .models.base import MODELS, import_model, model_class
+from .models.base import MODELS, RECORDS, declared_records, import_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FIT_MODULES', 'RECORDS', 'ConfigError', 'RunConfig',
+__all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FIT_MODULES', 'ConfigError', 'RunConfig',
            'read_yaml', 'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports',
            'fit_sources', 'code_hash', 'named_code', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest',
            'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent',
@@ -322,8 +322,6 @@ def fold_key(model: str, params: dict, fold: Fold, panel: Panel, cls: type) -> s
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 # %% ../nbs/15_walkforward.ipynb #05dae095
-RECORDS = ('scores', 'diagnostics', 'edges', 'importance')
-
 @dataclass
 class FoldResult:
     "A fitted fold: raw `targets` (decisions x tickers, NaN outside the model's universe), its log and the records."
@@ -347,7 +345,7 @@ def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, cls: 
     rows = [model.predict_weights(d, panel.until(d)).rename(d)
             for d in tqdm(fold.decisions, desc=f'fold {fold.index}', leave=False, disable=not progress)]
     targets = pd.DataFrame(rows).reindex(columns=panel.tickers).rename_axis('date')
-    return FoldResult(targets, log, {k: _frame(v) for k in RECORDS if (v := getattr(model, k, None))}), model
+    return FoldResult(targets, log, {k: _frame(v) for k in declared_records(cls) if (v := getattr(model, k))}), model
 
 # %% ../nbs/15_walkforward.ipynb #d2198c07
 class StateError(RuntimeError):

@@ -10,9 +10,10 @@ import numpy as np, pandas as pd
 from ..data import Panel
 
 # %% auto #0
-__all__ = ['MODELS', 'MODEL_METHODS', 'constructor_args', 'PortfolioModel', 'window_start', 'trailing_returns', 'window_coverage',
-           'TrailingWindowModel', 'EqualWeight', 'InverseVolatility', 'SkfolioModel', 'MinimumVariance', 'MeanVariance',
-           'distance_of_distances', 'HRP', 'import_model', 'model_class', 'register_model', 'make_model']
+__all__ = ['RECORDS', 'MODELS', 'MODEL_METHODS', 'constructor_args', 'PortfolioModel', 'window_start', 'trailing_returns',
+           'window_coverage', 'TrailingWindowModel', 'EqualWeight', 'InverseVolatility', 'SkfolioModel',
+           'MinimumVariance', 'MeanVariance', 'distance_of_distances', 'HRP', 'declared_records', 'import_model',
+           'model_class', 'register_model', 'make_model']
 
 # %% ../../nbs/06_models.base.ipynb #e432b17d
 def constructor_args(cls: type) -> list[str]:
@@ -22,11 +23,14 @@ def constructor_args(cls: type) -> list[str]:
                               for k, p in list(inspect.signature(vars(c)['__init__']).parameters.items())[1:]
                               if p.kind in named))
 
+RECORDS = ('scores', 'diagnostics', 'edges', 'importance')  # what a model may record, each a table of its report
+
 class PortfolioModel(ABC):
     "Interface: `fit` on the past, `predict_weights` at a decision date, `get_model_info` for reports."
     name = 'model'
     embargo_days = 0  # trading days between a fold's last training sample and its first decision
     run_options = ()  # what a model takes from the run config besides its parameters: 'seed', 'memory'
+    records = ('scores',)  # what it records as it decides, among `RECORDS`: kept with each fold, shown by its report
     def __init__(self, min_history_days: int = 100):
         self.min_history_days = min_history_days
         self.scores = {}  # optional: per date, a Series of scores per asset (for IC)
@@ -78,6 +82,7 @@ def window_coverage(panel: Panel, date, lookback: int, tickers) -> pd.DataFrame:
 # %% ../../nbs/06_models.base.ipynb #aeea442d
 class TrailingWindowModel(PortfolioModel):
     "A baseline estimated on the trailing `lookback` returns of the eligible names the window covers."
+    records = ('scores', 'diagnostics')
     def __init__(self,
                  lookback: int,  # days in the trailing window
                  min_history_days: int = 100,  # returns a name needs to be eligible
@@ -231,6 +236,13 @@ MODELS: dict[str, type | str] = {
     'xlstm': 'portfolio_nb.models.xlstm:XLSTMPortfolioModel', 'gat': 'portfolio_nb.models.gat:GATPortfolioModel'}
 MODEL_METHODS = ('fit', 'predict_weights', 'get_model_info')  # what the engine calls on a model
 
+def declared_records(cls: type) -> tuple:
+    "What the model class `cls` records (its `records`; scores for a class that declares none), checked against `RECORDS`."
+    records = tuple(getattr(cls, 'records', ('scores',)))
+    if bad := [r for r in records if r not in RECORDS]:
+        raise ValueError(f"{cls.__name__}.records names {bad}; a model records among {list(RECORDS)}")
+    return records
+
 def import_model(path: str) -> type:
     "The model class at the import path `module:Class`; `ValueError` saying what is wrong with it."
     module, _, attr = path.partition(':') if isinstance(path, str) else ('', '', '')
@@ -243,6 +255,8 @@ def import_model(path: str) -> type:
     if missing: raise ValueError(f"class {path!r} is not a PortfolioModel: it lacks {missing}")
     if abstract := sorted(getattr(cls, '__abstractmethods__', ())):
         raise ValueError(f"class {path!r} is abstract: it leaves {abstract} to a subclass")
+    try: declared_records(cls)
+    except ValueError as e: raise ValueError(f"class {path!r}: {e}") from None
     return cls
 
 def model_class(name: str) -> type:

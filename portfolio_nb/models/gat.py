@@ -151,6 +151,7 @@ GAT_FEATURES = LSTM_FEATURES + ('ret_60d',)  # cpu-small's: the LSTM's and the 6
 class GATPortfolioModel(NeuralPortfolioModel):
     "The ML-architecture spec's GATPortfolioOptimized as a PortfolioModel, trained on the Sharpe ratio."
     name, net_config = 'gat', GATConfig
+    records = ('scores', 'importance', 'edges')  # edges: the last layer's attention on the graph at each decision
     presets = {'cpu-small': NeuralPreset(features=dict(sequence_length=20, forecast_horizon=21, feature_set=GAT_FEATURES),
                                          net=dict(hidden_size=16, heads=2, num_layers=1, dropout=0.1, top_k=5),
                                          train=dict(epochs=20, batch_size=16, lr=2e-3, patience=5, lr_patience=2),

@@ -58,6 +58,7 @@ class NeuralPortfolioModel(PortfolioModel):
     presets: dict = {}  # preset name -> `NeuralPreset`
     net_config: type | None = None  # the dataclass of the network's config, whose fields `net` may set
     trains_on = 'weights'  # what its loss reads: 'weights' (any `loss:` objective) or the model's own scores
+    records = ('scores', 'importance')  # its scores per decision, its permutation importance per fold
     hooks = ('build_network', 'score_of', 'loss', 'metric', 'inputs', 'target_mask', 'history_needed', 'sample_bytes',
              'to_weights')  # what the base calls on a subclass: the first two abstract, the others with a default
     def __init__(self,

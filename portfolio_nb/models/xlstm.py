@@ -101,6 +101,7 @@ class XLSTMPortfolioNetwork(nn.Module):
 class XLSTMPortfolioModel(NeuralPortfolioModel):
     "The xLSTM-TS spec as a PortfolioModel: xLSTM encoder, mu and covariance heads, max-Sharpe layer, Sharpe loss."
     name, net_config = 'xlstm', XLSTMConfig
+    records = ('scores', 'importance', 'diagnostics')  # diagnostics: the predicted volatility of each decision
     presets = {'cpu-small': NeuralPreset(features=dict(sequence_length=60, forecast_horizon=5),
                                          net=dict(embedding_dim=16, num_blocks=2, slstm_at=(0,), num_heads=2, n_factors=2),
                                          train=dict(epochs=8, batch_size=16, lr=2e-3, patience=3, lr_patience=1),
