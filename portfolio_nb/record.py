@@ -12,7 +12,8 @@ import portfolio_nb
 from .data import Panel, build_sample_dataset
 from .walkforward import RunConfig, WalkForwardResult, run_walkforward
 from .metrics import holding_returns, ic_series, sharpe_difference, strategy_metrics
-from .tearsheet import cost_sensitivity, ic_decay, quantile_returns
+from .tearsheet import (cost_sensitivity, drawdown_table, ic_decay, monthly_table, period_returns,
+                                    quantile_returns, rank_autocorrelation, realized_volatility)
 
 # %% auto #0
 __all__ = ['SMOKE', 'package_version', 'run_stamp', 'Benchmark', 'report_costs', 'benchmark_of', 'RunRecord', 'record_run',
@@ -76,10 +77,16 @@ class RunRecord:
     weights: pd.DataFrame  # the weights traded to at each rebalance
     trades: pd.DataFrame  # per rebalance: turnover, its forced part, the limit
     cost_sensitivity: pd.DataFrame  # the same weights at other costs; `1/N sharpe` beside
+    calendar_returns: pd.DataFrame  # each calendar year's return, the model's and 1/N's, and their difference
+    monthly_returns: pd.DataFrame  # years x months ('1'..'12') and the year's return ('year')
+    drawdowns: pd.DataFrame  # the five deepest drawdowns: depth, start, trough, recovery, their days
+    figures: dict  # the numbers the report's text states besides the metrics (turnover, coverage, spreads, risk)
     scores: pd.DataFrame | None = None  # per decision, the model's scores (scorers)
     ic: pd.DataFrame | None = None  # per decision, IC and rank IC at the holding period and at horizons
     ic_decay: pd.DataFrame | None = None  # mean rank IC at 1..21 days
     quantiles: pd.DataFrame | None = None  # per decision, the mean holding-period return of each score quintile
+    rank_autocorrelation: pd.DataFrame | None = None  # per decision, the rank correlation with the scores before
+    volatility: pd.DataFrame | None = None  # risk forecasters: predicted and realized volatility per holding period
     diagnostics: pd.DataFrame | None = None  # the model's per-decision diagnostics (coverage, predicted risk)
     edges: pd.DataFrame | None = None  # graph models: the last layer's attention on the graph's edges
     importance: pd.DataFrame | None = None  # neural models: permutation importance per fold
@@ -130,13 +137,32 @@ def record_run(config: RunConfig,  # the run
         vs = {k: v for k, v in sharpe_difference(bt.net, benchmark.result.backtest.returns.net).items()
               if k in ('sharpe_diff', 'p_value')}
         costs['1/N sharpe'] = benchmark.cost_sensitivity.sharpe
-    scored = {}
+    net, tr, diagnostics = bt.net, result.trades, result.diagnostics
+    years = period_returns(pd.DataFrame({model: net} | ({} if own else {'1/N': benchmark.result.backtest.returns.net})))
+    if not own: years['difference'] = years[model] - years['1/N']
+    figures = dict(turnover=dict(per_rebalance=tr.turnover.iloc[1:].mean(), forced=tr.forced.iloc[1:].mean(),
+                                 limit=None if tr.limit.isna().all() else tr.limit.iloc[0]))
+    if diagnostics is not None and 'left_out_short_history' in diagnostics:
+        left = diagnostics[['left_out_short_history', 'left_out_low_coverage']]
+        figures['coverage'] = dict(short_history=left.iloc[:, 0].mean(), low_coverage=left.iloc[:, 1].mean(),
+                                   most_short_history=left.iloc[:, 0].max(), most_low_coverage=left.iloc[:, 1].max())
+    scored, volatility = {}, None
     if result.scores is not None:
         end = bt.index[-1]
+        quantiles = quantile_returns(result.scores, holding_returns(panel.returns, result.scores.index, end))
+        autocorrelation = rank_autocorrelation(result.scores)
         scored = dict(scores=result.scores, ic=ic_series(result.scores, panel.returns, end),
                       ic_decay=ic_decay(result.scores, panel.returns, end=end).to_frame(),
-                      quantiles=quantile_returns(result.scores, holding_returns(panel.returns, result.scores.index, end))
-                      .rename(columns=str))
+                      quantiles=quantiles.rename(columns=str), rank_autocorrelation=autocorrelation.to_frame())
+        spread = quantiles.spread.dropna()
+        figures['quantile_spread'] = dict(mean=spread.mean(), t_stat=spread.mean() / spread.std() * np.sqrt(len(spread)),
+                                          periods=len(spread))
+        figures['rank_autocorrelation'] = autocorrelation.mean()
+    if diagnostics is not None and 'predicted_volatility' in diagnostics:
+        volatility = pd.DataFrame({'predicted': diagnostics.predicted_volatility,
+                                   'realized': realized_volatility(net, result.backtest.weights.index)}).dropna()
+        figures['risk_forecast'] = dict(below_floor=(volatility.predicted < 0.10).mean(),
+                                        correlation=volatility.corr().iloc[0, 1])
     treatment = dict(corrections=0 if panel.corrections is None else len(panel.corrections),
                      delistings=0 if panel.delistings is None else len(panel.delistings),
                      outliers=config.outliers, delisting_return=config.delisting_return,
@@ -149,8 +175,10 @@ def record_run(config: RunConfig,  # the run
         model_info=_native(result.model_info), data_treatment=_native(treatment),
         portfolio_returns=bt[['gross', 'net', 'turnover', 'cost']],
         benchmark_returns=None if own else benchmark.result.backtest.returns[['net']],
-        weights=result.backtest.weights, trades=result.trades, cost_sensitivity=costs,
-        diagnostics=result.diagnostics, edges=result.edges, importance=result.importance, **scored)
+        weights=result.backtest.weights, trades=tr, cost_sensitivity=costs,
+        calendar_returns=years.set_axis(years.index.year).rename_axis('year'),
+        monthly_returns=monthly_table(net).rename(columns=str), drawdowns=drawdown_table(net), figures=_native(figures),
+        diagnostics=diagnostics, edges=result.edges, importance=result.importance, volatility=volatility, **scored)
 
 # %% ../nbs/17b_record.ipynb #87ebe3d0
 SMOKE = dict(name='smoke', start='2016-01-01', end='2017-12-29', rebalance='M', retrain='Y',

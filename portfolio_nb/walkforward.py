@@ -345,7 +345,7 @@ def fit_fold(config: RunConfig, model_name: str, fold: Fold, panel: Panel, cls: 
     rows = [model.predict_weights(d, panel.until(d)).rename(d)
             for d in tqdm(fold.decisions, desc=f'fold {fold.index}', leave=False, disable=not progress)]
     targets = pd.DataFrame(rows).reindex(columns=panel.tickers).rename_axis('date')
-    return FoldResult(targets, log, {k: _frame(v) for k in declared_records(cls) if (v := getattr(model, k))}), model
+    return FoldResult(targets, log, {k: _frame(v) for k in declared_records(cls) if (v := getattr(model, k, None))}), model
 
 # %% ../nbs/15_walkforward.ipynb #d2198c07
 class StateError(RuntimeError):

@@ -4,12 +4,16 @@ from portfolio_nb.reports import TEMPLATE
 
 # what reads the panel, fits, computes a metric or writes a file
 COMPUTING = ('strategy_metrics', 'sharpe_difference', 'ic_series', 'ic_decay(', 'quantile_returns(', 'holding_returns',
-             'cost_sensitivity(', 'run_walkforward', 'record_run', 'load_panel', 'to_parquet', 'to_csv', 'write_text',
-             'write_bytes', 'open(', 'mkdir')
+             'cost_sensitivity(', 'period_returns', 'monthly_table', 'drawdown_table', 'rank_autocorrelation(',
+             'realized_volatility', '.corr(', 'run_walkforward', 'record_run', 'load_panel', 'build_sample_dataset',
+             'to_parquet', 'to_csv', 'write_text', 'write_bytes', 'open(', 'mkdir')
 
 def test_template_code_computes_and_writes_nothing():
     code = [c.source for c in nbformat.read(TEMPLATE, 4).cells if c.cell_type == 'code']
     assert [name for name in COMPUTING if any(name in source for source in code)] == []
+    # the one exception: with no record given, the package computes the smoke run's (the template's default)
+    assert [line.strip() for source in code for line in source.splitlines() if 'smoke_record(' in line] == [
+        "record = smoke_record(Path(tempfile.gettempdir())/'portfolio_nb_smoke') if record_dir is None else RunRecord.read(record_dir)"]
 
 def shown_text(notebook) -> str:
     "Everything the executed `notebook` displays: Markdown, HTML, plain text and printed output."
