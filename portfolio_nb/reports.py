@@ -63,8 +63,13 @@ def disk_full(e: BaseException) -> bool:
     return (isinstance(e, OSError) and e.errno == errno.ENOSPC) or 'No space left on device' in str(getattr(e, 'evalue', e))
 
 # %% ../nbs/18_reports.ipynb #f5ea7851
-def render_template(template, params: dict, run_dir, name: str, fill=None) -> Path:
-    "Execute `template` with `params` into `run_dir/name/`; `fill(folder)` first writes what it reads, and names it."
+def render_template(template,  # the notebook to execute
+                    params: dict,  # its parameters
+                    run_dir,  # the run's folder
+                    name: str,  # the report's folder in it
+                    fill=None,  # fill(folder) -> params: writes what the template reads into its folder, and names it
+                    ) -> Path:
+    "Execute `template` with `params` into `run_dir/name/` (report.ipynb, report.html), or leave the old one in place."
     import papermill as pm
     KERNEL_FOLDER.mkdir(exist_ok=True); remove_stale_temporaries(KERNEL_FOLDER)  # what killed kernels left
     with atomic_folder(Path(run_dir)/name) as tmp:
@@ -86,8 +91,13 @@ def render_template(template, params: dict, run_dir, name: str, fill=None) -> Pa
         finally: shutil.rmtree(kernel, ignore_errors=True)
     return Path(run_dir)/name
 
-def render_report(config: RunConfig, model: str, panel: Panel, run_dir, benchmark: Benchmark | None = None,
-                  template=TEMPLATE) -> Path:
+def render_report(config: RunConfig,  # the run
+                  model: str,  # one of its models, its folds fitted
+                  panel: Panel,  # the run's data
+                  run_dir,  # the run's folder: the folds in `.state/`, the report into `model/`
+                  benchmark: Benchmark | None = None,  # 1/N over the run (None: computed for this record)
+                  template=TEMPLATE,  # the notebook that displays a record
+                  ) -> Path:
     "Compute `model`'s run record from its folds in `run_dir/.state/` and render the template on it into `run_dir/model/`."
     try: record = record_run(config, model, panel, Path(run_dir)/'.state'/model, benchmark)
     except Exception as e:  # the traceback is kept to read, as a failed notebook is
@@ -269,8 +279,14 @@ def render_reports(config: RunConfig,  # the run
                 tqdm.write(f"{m}: failed: {failed[m]}")
     return failed
 
-def run_reports(config_path, models=None, out='reports', executor=None, workers: int = 1,
-                progress: bool = True, overrides=()) -> Path:
+def run_reports(config_path,  # the run config (YAML)
+                models=None,  # the models to run (None: all of the config's)
+                out='reports',  # the folder of the rendered runs
+                executor=None,  # what fits the folds (None: this process)
+                workers: int = 1,  # reports rendered at once
+                progress: bool = True,  # progress bars
+                overrides=(),  # `--set` overrides, KEY=VALUE
+                ) -> Path:
     "Fit (with `executor`) and render each model of the config at `config_path` (or `models`), then the summary."
     config = RunConfig.from_yaml(config_path, overrides)
     models = list(config.models) if models is None else models

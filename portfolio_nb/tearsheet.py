@@ -57,8 +57,8 @@ def period_returns(r: pd.Series | pd.DataFrame, freq: str = 'Y') -> pd.Series | 
 # %% ../nbs/17a_tearsheet.ipynb #7067ccee
 def monthly_table(r: pd.Series) -> pd.DataFrame:
     "Compounded monthly returns of the daily returns `r` as years x months (1..12), with the year's return in 'year'."
-    m = period_returns(r, 'M')
-    table = pd.DataFrame({'year': m.index.year, 'month': m.index.month, 'r': m.to_numpy()}).pivot(
+    months = period_returns(r, 'M')
+    table = pd.DataFrame({'year': months.index.year, 'month': months.index.month, 'r': months.to_numpy()}).pivot(
         index='year', columns='month', values='r').reindex(columns=range(1, 13))
     return table.assign(year=period_returns(r, 'Y').to_numpy()).rename_axis(columns=None)
 
@@ -77,8 +77,12 @@ def drawdown_table(r: pd.Series, top: int = 5) -> pd.DataFrame:
     return t.rename_axis('rank').set_axis(range(1, len(t) + 1))
 
 # %% ../nbs/17a_tearsheet.ipynb #59b0f09c
-def cost_sensitivity(weights: pd.DataFrame, panel, costs=(0, 10, 25, 50), end=None,
-                     delisting_return: float = 0.0) -> pd.DataFrame:
+def cost_sensitivity(weights: pd.DataFrame,  # the weights traded to at each rebalance
+                     panel,  # the panel they were traded on
+                     costs=(0, 10, 25, 50),  # the trading costs to backtest them at, bps
+                     end=None,  # the backtest's last day (None: the panel's)
+                     delisting_return: float = 0.0,  # the return of a held name whose data ends
+                     ) -> pd.DataFrame:
     "Net Sharpe ratio, annual return and cost drag of traded `weights` backtested on `panel` at each of `costs` bps."
     rows = {c: run_backtest(weights, panel, c, end, delisting_return).returns for c in costs}
     return pd.DataFrame({c: dict(sharpe=sharpe_ratio(f.net), annual_return=annualized_return(f.net),
@@ -108,21 +112,30 @@ def rank_autocorrelation(scores: pd.DataFrame) -> pd.Series:
     return information_coefficient(scores, scores.shift(1), 'spearman').rename('rank_autocorrelation')
 
 # %% ../nbs/17a_tearsheet.ipynb #3b2da2c4
-def verdict(model: str, m: dict, benchmark: dict, vs: dict, first, last, cost_bps: float, level: float = 0.05) -> str:
-    "A Markdown paragraph: `model`'s metrics `m` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
+def verdict(model: str,  # the model's name
+            metrics: dict,  # its metrics (`strategy_metrics`)
+            benchmark: dict,  # 1/N's
+            vs: dict,  # the test against 1/N: `sharpe_diff`, `p_value`
+            first,  # the run's first day
+            last,  # its last day
+            cost_bps: float,  # its trading cost
+            level: float = 0.05,  # the test's level
+            ) -> str:
+    "A Markdown paragraph: `model`'s `metrics` against 1/N's `benchmark` over `first`..`last`, with the test `vs`."
     span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}, net of {cost_bps:g} bps trading costs"
     if model == 'equal_weight':
-        head = f"**{model} is 1/N**, the benchmark of the other reports ({span}): Sharpe ratio **{m['sharpe']:.2f}**."
+        head = (f"**{model} is 1/N**, the benchmark of the other reports ({span}): "
+                f"Sharpe ratio **{metrics['sharpe']:.2f}**.")
     else:
         p, d = vs['p_value'], vs['sharpe_diff']
         call = ('no test possible' if not p == p else 'beats 1/N beyond chance' if p < level and d > 0
                 else 'trails 1/N beyond chance' if p < level else 'is not distinguishable from 1/N')
-        head = (f"**{model} {call}** ({span}): Sharpe ratio **{m['sharpe']:.2f}** "
+        head = (f"**{model} {call}** ({span}): Sharpe ratio **{metrics['sharpe']:.2f}** "
                 f"against **{benchmark['sharpe']:.2f}** for 1/N, a difference of **{d:+.2f}** with p = **{p:.2f}** "
                 f"(Ledoit-Wolf 2008 HAC test, two-sided).")
-    ic = (f" Rank IC at the holding period {m['rank_ic_hold']:+.3f} (t = {m['rank_ic_hold_t_stat']:.1f})."
-          if 'rank_ic_hold' in m else '')
-    return (f"{head} PSR {m['psr']:.2f} (probability the true Sharpe ratio is above 0), DSR {m['dsr']:.2f} (deflated "
-            f"for the {m['n_trials']:.0f} models compared).{ic} Turnover {m['avg_turnover']:.1f}x a year, cost drag "
-            f"{m['cost_drag']:.2%} a year; annual return {m['annual_return']:.1%}, "
-            f"max drawdown {m['max_drawdown']:.1%}.")
+    ic = (f" Rank IC at the holding period {metrics['rank_ic_hold']:+.3f} (t = {metrics['rank_ic_hold_t_stat']:.1f})."
+          if 'rank_ic_hold' in metrics else '')
+    return (f"{head} PSR {metrics['psr']:.2f} (probability the true Sharpe ratio is above 0), "
+            f"DSR {metrics['dsr']:.2f} (deflated for the {metrics['n_trials']:.0f} models compared).{ic} "
+            f"Turnover {metrics['avg_turnover']:.1f}x a year, cost drag {metrics['cost_drag']:.2%} a year; "
+            f"annual return {metrics['annual_return']:.1%}, max drawdown {metrics['max_drawdown']:.1%}.")
