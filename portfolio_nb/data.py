@@ -13,14 +13,15 @@ import numpy as np, pandas as pd
 from .atomic import atomic_folder
 
 # %% auto #0
-__all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'MAX_FILL_DAYS', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar',
+__all__ = ['PANEL_FILES', 'EXTREME_RETURN', 'MAX_FILL_DAYS', 'BAR_TOLERANCE', 'SAMPLE_DATASETS', 'clean_wide', 'clean_calendar',
            'membership_matrix', 'clean_returns_table', 'apply_corrections', 'Panel', 'panel_from_frames', 'load_panel',
            'panel_from_long', 'build_sample_dataset', 'shared_dataset']
 
 # %% ../nbs/00_data.ipynb #b22ec65b
 PANEL_FILES = dict(returns='returns_daily.parquet', prices='prices.parquet', volume='volume.parquet',
                    calendar='universe_calendar.parquet', delistings='delisting_returns.parquet',
-                   corrections='return_corrections.parquet')
+                   corrections='return_corrections.parquet', open='open.parquet', high='high.parquet',
+                   low='low.parquet')
 EXTREME_RETURN = 0.4  # a daily move beyond ±40% is reported, and dropped under a run config's `outliers: drop`
 
 # %% ../nbs/00_data.ipynb #6faeb9a7
@@ -153,6 +154,9 @@ class Panel:
     notes: list = field(default_factory=list)  # what validation found, for a researcher to read
     delistings: pd.DataFrame | None = None  # the return of each delisted name's last holding: `ticker, date, return`
     corrections: pd.DataFrame | None = None  # the corrections applied: `ticker, date, return, original`
+    open: pd.DataFrame | None = None  # each day's first trade, on the dates and tickers of the returns (`prices` closes)
+    high: pd.DataFrame | None = None  # each day's highest trade
+    low: pd.DataFrame | None = None  # each day's lowest trade
 
     @property
     def dates(self) -> pd.DatetimeIndex: return self.returns.index
@@ -184,7 +188,8 @@ class Panel:
 
     def __repr__(self):
         "The dates, the tickers, the frames held and where they came from, in one line."
-        extra = ', '.join(k for k in ('prices', 'volume', 'calendar') if getattr(self, k) is not None) or 'returns only'
+        held = [k for k in ('prices', 'volume', 'calendar') if getattr(self, k) is not None]
+        extra = ', '.join(held + (['open/high/low'] if self.open is not None else [])) or 'returns only'
         span = f"{len(self.dates)} dates {self.dates[0].date()}..{self.dates[-1].date()}"
         return f"Panel({span} x {len(self.tickers)} tickers; {extra}; from {self.source})"
 
@@ -224,7 +229,7 @@ class Panel:
     def to_parquet(self, path) -> Path:
         "Write the panel layout to the folder `path` atomically; return it."
         with atomic_folder(path) as tmp:
-            for k in ('returns', 'prices', 'volume'):
+            for k in ('returns', 'prices', 'volume', 'open', 'high', 'low'):
                 if (df := getattr(self, k)) is not None: df.to_parquet(tmp/PANEL_FILES[k])
             for k in ('calendar', 'delistings', 'corrections'):
                 if (df := getattr(self, k)) is not None:
@@ -237,7 +242,7 @@ class Panel:
         cut = lambda df: None if df is None else df.iloc[:i]
         upto = lambda df: None if df is None else df[df.date <= self.dates[i - 1]]
         p = Panel(cut(self.returns), cut(self.prices), cut(self.volume), self.calendar, self.source, self.notes,
-                  upto(self.delistings), upto(self.corrections))
+                  upto(self.delistings), upto(self.corrections), cut(self.open), cut(self.high), cut(self.low))
         if 'membership' in self.__dict__: p.__dict__['membership'] = self.membership.iloc[:i]
         for k in ('history_counts', 'last_seen'):
             if k in self.__dict__: p.__dict__[k] = self.__dict__[k][:i]
@@ -268,10 +273,11 @@ class Panel:
         return dataclasses.replace(self, returns=self.returns.mask(out), notes=self.notes + [note])
 
     def _row_hashes(self) -> list:
-        "Per frame (returns, prices, volume), one uint64 hash per date row, cached."
+        "Per frame (returns, prices, volume, and open, high, low where held), one uint64 hash per date row, cached."
         if '_rows' not in self.__dict__:
+            bars = () if self.open is None else (self.open, self.high, self.low)  # a panel without them hashes as before
             self.__dict__['_rows'] = [None if df is None else pd.util.hash_pandas_object(df, index=True).to_numpy()
-                                      for df in (self.returns, self.prices, self.volume)]
+                                      for df in (self.returns, self.prices, self.volume, *bars)]
         return self.__dict__['_rows']
 
     def fingerprint(self, date=None) -> str:
@@ -348,6 +354,19 @@ def _check_delistings(table: pd.DataFrame, returns: pd.DataFrame, label: str, no
                          f"observed return, e.g. {first}")
     return table
 
+BAR_TOLERANCE = 1e-6  # relative: a bar's high may sit this far below its open or close (rounding), its low above
+
+def _check_bars(open_, high, low, close, label: str, notes: list) -> tuple:
+    "`open_`, `high`, `low` with every inconsistent bar missing (noted): high >= max(open, close), low <= min(open, close)."
+    top, bottom = np.fmax(open_, close), np.fmin(open_, close)
+    bad = (high < top * (1 - BAR_TOLERANCE)) | (low > bottom * (1 + BAR_TOLERANCE)) | (high < low)
+    if bad.to_numpy().any():
+        cells = bad.stack()
+        cells = cells[cells]
+        notes.append(f"{label}: {len(cells)} bars whose high or low contradict their open or close set missing "
+                     "(their close stays): " + ', '.join(f"{t} {d.date()}" for d, t in cells.index[:6]))
+    return open_.mask(bad), high.mask(bad), low.mask(bad)
+
 # %% ../nbs/00_data.ipynb #a8ab437f
 def panel_from_frames(
     returns: pd.DataFrame,  # wide daily simple returns (dates x tickers), the master frame
@@ -356,10 +375,13 @@ def panel_from_frames(
     calendar=None,  # long membership intervals `ticker, start[, end]` (None: every ticker is a member)
     delistings=None,  # long `ticker, date, return`: the return of each delisted name's last holding
     corrections=None,  # long `ticker, date, return`: returns written over `returns`
+    open=None,  # wide opens, aligned on the returns; with `high`, `low` and `prices` (the close) or not at all
+    high=None,  # wide highs
+    low=None,  # wide lows
     source: str = '<memory>',  # where the frames came from, for messages
     labels: dict | None = None,  # the name of each frame in error messages (by default its key in `PANEL_FILES`)
 ) -> Panel:
-    "Validate and align wide `returns`, `prices`, `volume`, a membership `calendar`, `delistings` and `corrections`."
+    "Validate and align wide `returns`, `prices`, `volume`, OHLC bars, a membership `calendar`, delistings, corrections."
     labels = {**{k: k for k in PANEL_FILES}, **(labels or {})}
     returns = clean_wide(returns, labels['returns'], 'returns')
     notes = []
@@ -369,15 +391,23 @@ def panel_from_frames(
         notes.append(f"{len(corrections)} returns corrected: " + ', '.join(
             f"{r.ticker} {r.date.date()} {r.original:+.1%} -> {r['return']:+.1%}"
             for _, r in corrections.head(6).iterrows()))
-    wide = lambda df, k: None if df is None else _align(clean_wide(df, labels[k], k), returns, labels[k], notes)
+    wide = lambda df, k, kind=None: (None if df is None else
+                                     _align(clean_wide(df, labels[k], kind or k), returns, labels[k], notes))
     prices, volume = wide(prices, 'prices'), wide(volume, 'volume')
+    bars = {'open': open, 'high': high, 'low': low}
+    if any(v is not None for v in bars.values()):
+        lacking = [k for k, v in {**bars, 'prices': prices}.items() if v is None]
+        if lacking: raise ValueError(f"{labels['open']}: open, high and low need each other and the close "
+                                     f"(prices); missing {lacking}")
+        open, high, low = _check_bars(*(wide(v, k, 'prices') for k, v in bars.items()), prices, labels['open'], notes)
+    else: notes.append("no open/high/low: the features that read a day's bar are left out")
     calendar = None if calendar is None else clean_calendar(calendar, labels['calendar'])
     if delistings is not None: delistings = _check_delistings(clean_returns_table(delistings, labels['delistings']),
                                                               returns, labels['delistings'], notes)
     if volume is None: notes.append("no volume: volume features are left out")
     notes = _defect_notes(returns, calendar) + notes
     return Panel(returns, prices, volume, calendar, source=source, notes=notes,
-                 delistings=delistings, corrections=corrections)
+                 delistings=delistings, corrections=corrections, open=open, high=high, low=low)
 
 # %% ../nbs/00_data.ipynb #e691472e
 def load_panel(path, verbose: bool = True) -> Panel:
@@ -398,7 +428,7 @@ def load_panel(path, verbose: bool = True) -> Panel:
 
 # %% ../nbs/00_data.ipynb #173021b9
 def panel_from_long(df: pd.DataFrame, calendar=None, source: str = '<long table>') -> Panel:
-    "Build a `Panel` from a long table `date, ticker, close[, open, high, low, volume]`."
+    "Build a `Panel` from a long table `date, ticker, close[, volume][, open, high, low]`."
     cols = {str(c).lower(): c for c in df.columns}
     missing = {'date', 'ticker', 'close'} - set(cols)
     if missing: raise ValueError(f"{source}: the long table lacks the column(s) {sorted(missing)}")
@@ -410,8 +440,10 @@ def panel_from_long(df: pd.DataFrame, calendar=None, source: str = '<long table>
     prices = clean_wide(wide('close'), f"{source} (close)", 'prices')
     returns = prices.pct_change(fill_method=None).iloc[1:]
     volume = wide('volume') if 'volume' in df else None
-    labels = dict(returns=f"{source} (returns)", volume=f"{source} (volume)", calendar=f"{source} (calendar)")
-    return panel_from_frames(returns, prices, volume, calendar, source=source, labels=labels)
+    bars = {k: wide(k) for k in ('open', 'high', 'low')} if {'open', 'high', 'low'} <= set(df) else {}
+    labels = dict(returns=f"{source} (returns)", volume=f"{source} (volume)", calendar=f"{source} (calendar)",
+                  open=f"{source} (open, high, low)", high=f"{source} (high)", low=f"{source} (low)")
+    return panel_from_frames(returns, prices, volume, calendar, source=source, labels=labels, **bars)
 
 # %% ../nbs/00_data.ipynb #a2e74d4d
 SAMPLE_DATASETS = dict(sp500='load_sp500_dataset', factors='load_factors_dataset')
