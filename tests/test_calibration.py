@@ -6,10 +6,15 @@ from conftest import run_cli
 from portfolio_nb.data import load_panel
 from portfolio_nb.metrics import ic_series, sharpe_difference
 from portfolio_nb.testing import write_planted
+from portfolio_nb.models.base import MODELS as REGISTRY, model_class
+from portfolio_nb.models.neural import NeuralPortfolioModel
 
-NEURAL = ('lstm', 'stock_lstm', 'xlstm', 'gat')
+NEURAL = tuple(m for m in REGISTRY if issubclass(model_class(m), NeuralPortfolioModel))  # every registered neural model
 MODELS = dict(equal_weight={}, lstm=dict(preset='cpu-small'), stock_lstm=dict(preset='cpu-small', top_k=10),
               xlstm=dict(preset='cpu-small', net=dict(max_weight=0.1)), gat=dict(preset='cpu-small', net=dict(max_weight=0.1)))
+
+def test_every_registered_neural_model_is_calibrated():
+    assert set(NEURAL) <= set(MODELS) and len(NEURAL) >= 4, NEURAL  # a new one needs its calibration parameters here
 
 def calibration_config(name: str, data, start='2012-01-01') -> dict:
     "The calibration's run config on the panel folder `data`: monthly decisions from 2012, refit yearly, 10% caps."
