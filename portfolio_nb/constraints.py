@@ -4,13 +4,14 @@
 
 # %% ../nbs/03_constraints.ipynb #57c891b7
 from __future__ import annotations
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from numbers import Integral
 import cvxpy as cp, numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['PortfolioConstraints', 'turnover', 'project_box_sum', 'top_k_supports', 'closest_within_turnover', 'least_turnover',
-           'apply_constraints', 'forced_turnover']
+__all__ = ['PORTFOLIO_RULES', 'WEIGHTINGS', 'PortfolioConstraints', 'turnover', 'project_box_sum', 'top_k_supports',
+           'closest_within_turnover', 'least_turnover', 'apply_constraints', 'forced_turnover', 'ranked',
+           'topk_dropout', 'PortfolioRule']
 
 # %% ../nbs/03_constraints.ipynb #07f4b077
 @dataclass(frozen=True)
@@ -195,3 +196,66 @@ def forced_turnover(universe: pd.Index, previous: pd.Series | None,
     q = previous.reindex(universe, fill_value=0.0).to_numpy(np.float64)
     outside = float(previous.drop(universe, errors='ignore').abs().sum())
     return outside + least_turnover(q, min(c.top_k_positions or n, n), 0.0 if c.long_only else -cap, cap)[0]
+
+# %% ../nbs/03_constraints.ipynb #bcfcd692
+def ranked(scores: pd.Series) -> pd.Index:
+    "The names of `scores` best first (ties by name), names without a score left out."
+    if scores.index.has_duplicates:
+        raise ValueError(f"scores: duplicate tickers {scores.index[scores.index.duplicated()].tolist()[:5]}")
+    return scores.dropna().sort_index().sort_values(ascending=False, kind='stable').index
+
+# %% ../nbs/03_constraints.ipynb #ee585df9
+def topk_dropout(scores: pd.Series,  # the score of each eligible name (missing: no view, not eligible)
+                 held,  # the names held now (the drifted portfolio's nonzero weights)
+                 k: int,  # the names to hold
+                 n_drop: int,  # the most held names sold by rank at this rebalance
+                 ) -> pd.Index:
+    "The names to hold after a Top-k dropout rebalance, best first: at most `n_drop` held ones sold by rank."
+    order = ranked(scores)
+    mine = order.isin(held)
+    last = order[mine][:k]  # held with a score, best first; those without, and the worst beyond k, are sold outright
+    today = order[~mine][:max(n_drop + k - len(last), 0)]
+    comb = order[order.isin(last.append(today))]
+    sell = last[last.isin(comb[k:])]  # Qlib's last n_drop of comb, where there are n_drop names to buy
+    buy = today[:len(sell) + k - len(last)]
+    return order[order.isin(last.difference(sell).append(buy))]
+
+# %% ../nbs/03_constraints.ipynb #d04a5f9d
+PORTFOLIO_RULES = ('topk_dropout',)  # the rules a model's `portfolio:` entry may name
+WEIGHTINGS = ('equal', 'rank')  # how a rule weights the names it holds
+
+@dataclass(frozen=True)
+class PortfolioRule:
+    "A score-to-weight rule, applied at each rebalance against the names held: Top-k dropout."
+    rule: str  # the rule's name, one of `PORTFOLIO_RULES`
+    k: int  # the names held
+    n_drop: int  # the most held names sold by rank at a rebalance (those without a score are sold besides)
+    weighting: str = 'equal'  # 'equal', or 'rank': in proportion to the score's rank among the scored names
+
+    def __post_init__(self):
+        count = lambda v: isinstance(v, Integral) and not isinstance(v, bool)
+        if self.rule not in PORTFOLIO_RULES:
+            raise ValueError(f"unknown rule {self.rule!r}; the known ones are {list(PORTFOLIO_RULES)}")
+        if not count(self.k) or self.k < 1: raise ValueError(f"k must be a positive integer, got {self.k!r}")
+        if not count(self.n_drop) or not 0 <= self.n_drop <= self.k:
+            raise ValueError(f"n_drop must be an integer from 0 to k={self.k}, got {self.n_drop!r}")
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {list(WEIGHTINGS)}, got {self.weighting!r}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PortfolioRule:
+        "The rule of a model's `portfolio:` mapping, refusing unknown and missing keys."
+        if not isinstance(d, dict): raise ValueError(f"expected a mapping {{rule, k, n_drop, weighting}}, got {d!r}")
+        known = [f.name for f in fields(cls)]
+        if unknown := sorted(set(d) - set(known)): raise ValueError(f"unknown key(s) {unknown}; the known ones are {known}")
+        if missing := [f.name for f in fields(cls) if f.default is MISSING and f.name not in d]:
+            raise ValueError(f"missing {missing}")
+        return cls(**d)
+
+    def weights(self, scores: pd.Series, held) -> pd.Series:
+        "The rule's target over the scored names (zero where not held), given the names `held` now."
+        scores = scores.dropna()
+        if scores.empty: raise ValueError("no name has a score: the rule has nothing to rank")
+        hold = topk_dropout(scores, held, self.k, self.n_drop)
+        strength = pd.Series(1.0, hold) if self.weighting == 'equal' else scores.rank()[hold]
+        return (strength / strength.sum()).reindex(scores.index, fill_value=0.0).rename(scores.name)
