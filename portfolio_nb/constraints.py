@@ -252,10 +252,13 @@ class PortfolioRule:
             raise ValueError(f"missing {missing}")
         return cls(**d)
 
-    def weights(self, scores: pd.Series, held) -> pd.Series:
-        "The rule's target over the scored names (zero where not held), given the names `held` now."
+    def weights(self, scores: pd.Series, held, cap: float = 1.0) -> pd.Series:
+        "The rule's target over the scored names (zero where not held), given the names `held` now, each within `cap`."
         scores = scores.dropna()
         if scores.empty: raise ValueError("no name has a score: the rule has nothing to rank")
         hold = topk_dropout(scores, held, self.k, self.n_drop)
-        strength = pd.Series(1.0, hold) if self.weighting == 'equal' else scores.rank()[hold]
-        return (strength / strength.sum()).reindex(scores.index, fill_value=0.0).rename(scores.name)
+        if len(hold) * cap < 1 - 1e-12:
+            raise ValueError(f"{len(hold)} names under max_position_weight={cap} cannot be fully invested")
+        strength = np.ones(len(hold)) if self.weighting == 'equal' else scores.rank()[hold].to_numpy()
+        w = pd.Series(project_box_sum(strength / strength.sum(), 0.0, cap), hold)
+        return w.reindex(scores.index, fill_value=0.0).rename(scores.name)
