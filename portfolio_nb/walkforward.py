@@ -15,18 +15,18 @@ from tqdm.auto import tqdm
 import portfolio_nb
 from .atomic import atomic_folder, remove_stale_temporaries
 from .data import SAMPLE_DATASETS, Panel, load_panel
-from .constraints import PortfolioConstraints, apply_constraints, forced_turnover
+from .constraints import PortfolioConstraints, PortfolioRule, apply_constraints, forced_turnover
 from .backtest import Simulator, BacktestResult, rebalance_schedule, rebalances_per_month
 from .models.base import MODELS, RECORDS, declared_records, import_model, model_class
 from .training import seed_everything
 
 # %% auto #0
-__all__ = ['CONSTRAINT_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FIT_MODULES', 'ConfigError', 'RunConfig',
-           'read_yaml', 'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds', 'package_imports',
-           'fit_sources', 'code_hash', 'named_code', 'fold_key', 'FoldResult', 'fit_fold', 'StateError', 'file_digest',
-           'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError', 'run_task', 'exit_with_parent',
-           'serve_tasks', 'Executor', 'SerialExecutor', 'WalkForwardResult', 'simulate', 'model_folds', 'model_tasks',
-           'fit_runs', 'run_walkforward']
+__all__ = ['CONSTRAINT_KEYS', 'MODEL_KEYS', 'FOLDER_NAME', 'FIELD_CHECKS', 'IMPORT_ROOTS', 'FIT_MODULES', 'ConfigError',
+           'RunConfig', 'read_yaml', 'import_from', 'beside', 'apply_overrides', 'Fold', 'make_folds',
+           'package_imports', 'fit_sources', 'code_hash', 'named_code', 'fold_key', 'FoldResult', 'fit_fold',
+           'StateError', 'file_digest', 'FoldStore', 'FoldTask', 'torch_threads', 'checkpoint_bytes', 'FoldError',
+           'run_task', 'exit_with_parent', 'serve_tasks', 'Executor', 'SerialExecutor', 'WalkForwardResult', 'simulate',
+           'model_folds', 'model_tasks', 'fit_runs', 'run_walkforward']
 
 # %% ../nbs/15_walkforward.ipynb #eddc9424
 class ConfigError(ValueError):
@@ -44,7 +44,7 @@ class RunConfig:
     window: str = 'expanding'  # 'expanding', or 'rolling' over `train_days`
     train_days: int | None = None  # a rolling window's length in trading days
     constraints: dict = field(default_factory=dict)  # `PortfolioConstraints` fields
-    models: dict = field(default_factory=lambda: {'equal_weight': {}})  # name -> constructor keyword arguments
+    models: dict = field(default_factory=lambda: {'equal_weight': {}})  # name -> constructor kwargs (and `MODEL_KEYS`)
     seed: int = 0  # fold i trains with seed + i
     memory: str | None = None  # a GPU memory profile for the neural models
     delisting_return: float = 0.0  # booked for a held name whose data ends, without a delisting_returns.parquet row
@@ -90,7 +90,7 @@ class RunConfig:
             _fail(f"the parameters of {bad} must be mappings (name: {{key: value}})")
         bad = sorted(m for m, p in self.models.items() if m not in MODELS and 'class' not in p)
         if bad: _fail(f"unknown model(s) {bad}; known: {sorted(MODELS)}, or a model's own `class: module:Class`")
-        for m in self.models: self.make(m)
+        for m in self.models: self.make(m); self.portfolio_rule(m)
 
     def check_dates_and_constraints(self):
         "Refuse dates that do not parse or run backwards, a rolling window without a length, and infeasible constraints."
@@ -100,8 +100,15 @@ class RunConfig:
         except ValueError as e: _fail(f"start/end are not dates ({e})")
         if start is not None and end is not None and start >= end:
             _fail(f"start {start.date()} is not before end {end.date()}")
-        try: PortfolioConstraints.from_dict(self.constraints)
+        try: c = PortfolioConstraints.from_dict(self.constraints)
         except (ValueError, TypeError) as e: _fail(f"constraints: {e}")
+        for m in self.models:
+            if (rule := self.portfolio_rule(m)) is None: continue
+            if rule.k * c.max_position_weight < 1 - 1e-12:
+                _fail(f"models.{m}.portfolio: k={rule.k} names under max_position_weight={c.max_position_weight} "
+                      "cannot be fully invested")
+            if c.top_k_positions is not None and c.top_k_positions < rule.k:
+                _fail(f"models.{m}.portfolio: k={rule.k} is more than constraints.top_k_positions={c.top_k_positions}")
 
     def check_against(self, panel: Panel):
         "Refuse dates outside the data, a span without a rebalance date, and a cap too small for the universe."
@@ -142,8 +149,18 @@ class RunConfig:
         "The constructor arguments of `model` (of class `cls`, or the config's) for `fold`, with the run options it takes."
         options = dict(seed=self.seed + fold, memory=self.memory)
         accepted = getattr(cls or self.class_of(model), 'run_options', ())
-        own = {k: v for k, v in self.models[model].items() if k != 'class'}
+        own = {k: v for k, v in self.models[model].items() if k not in MODEL_KEYS}
         return own | {k: v for k, v in options.items() if k in accepted and v is not None}
+
+    def portfolio_rule(self, model: str) -> PortfolioRule | None:
+        "The portfolio rule of the config's `model` (its `portfolio:` entry), checked; None where it has none."
+        spec = self.models[model].get('portfolio')
+        if spec is None: return None
+        try: rule = PortfolioRule.from_dict(spec)
+        except (ValueError, TypeError) as e: _fail(f"models.{model}.portfolio: {e}")
+        if 'scores' not in declared_records(self.class_of(model)):
+            _fail(f"models.{model}.portfolio: {rule.rule} ranks a model's scores, and {model} records none")
+        return rule
 
     def resolved(self) -> dict:
         "The config as it runs: every model with its class and all its parameters, preset values spelled out."
@@ -151,7 +168,8 @@ class RunConfig:
             made, cls = self.make(m), self.class_of(m)
             info = {k: v for k, v in made.get_model_info().items() if k not in ('name', 'method')}
             spelled = made.resolved_preset() if hasattr(made, 'resolved_preset') else {}
-            return {'class': f"{cls.__module__}:{cls.__qualname__}"} | self.model_params(m) | info | spelled
+            rule = {'portfolio': dataclasses.asdict(r)} if (r := self.portfolio_rule(m)) else {}
+            return {'class': f"{cls.__module__}:{cls.__qualname__}"} | rule | self.model_params(m) | info | spelled
         d = dataclasses.asdict(self) | {'constraints': dataclasses.asdict(PortfolioConstraints.from_dict(self.constraints)),
                                         'models': {m: model(m) for m in self.models}}
         return json.loads(json.dumps(d, default=str))  # plain YAML-able values (tuples as lists)
@@ -168,6 +186,7 @@ def _count(v, low=0): return isinstance(v, int) and not isinstance(v, bool) and 
 def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 CONSTRAINT_KEYS = [f.name for f in dataclasses.fields(PortfolioConstraints)]
+MODEL_KEYS = ('class', 'portfolio')  # keys of a model's entry that are not its parameters (and not in its fold key)
 FOLDER_NAME = r'[A-Za-z0-9][A-Za-z0-9._-]{0,99}'  # a run's or a model's name: one folder name, nothing to escape
 def _folder_name(v): return isinstance(v, str) and re.fullmatch(FOLDER_NAME, v) is not None
 
@@ -472,31 +491,42 @@ class SerialExecutor:
 # %% ../nbs/15_walkforward.ipynb #c3019745
 @dataclass
 class WalkForwardResult:
-    "A walk-forward run: backtest, per-rebalance `trades`, fold log, model info, raw targets and the model's records."
+    "A walk-forward run: backtest, per-rebalance `trades`, fold log, model info, the targets and the model's records."
     backtest: BacktestResult
     trades: pd.DataFrame
     folds: list
     model_info: dict
-    targets: pd.DataFrame
+    targets: pd.DataFrame  # what each decision targeted: the model's raw targets, or its portfolio rule's
     scores: pd.DataFrame | None = None
     diagnostics: pd.DataFrame | None = None
     edges: pd.DataFrame | None = None
     importance: pd.DataFrame | None = None
 
-def simulate(config: RunConfig, targets: pd.DataFrame, panel: Panel) -> tuple[BacktestResult, pd.DataFrame]:
-    "Stage two: constrain the raw `targets` (decisions x tickers) against the drifted weights and backtest them."
+def simulate(config: RunConfig,  # the run
+             targets: pd.DataFrame,  # the raw targets, decisions x tickers (NaN outside the model's universe)
+             panel: Panel,  # the run's data
+             model: str | None = None,  # the config's model the targets are of (its portfolio rule applies)
+             scores: pd.DataFrame | None = None,  # the model's scores, decisions x tickers (what its rule ranks)
+             ) -> tuple[BacktestResult, pd.DataFrame, pd.DataFrame]:
+    "Stage two: each decision's target (the model's, or its rule's from the drifted holdings), constrained, backtested."
     constraints = PortfolioConstraints.from_dict(config.constraints)
-    per_month = rebalances_per_month(config.rebalance)
-    sim, log = Simulator(panel, constraints.transaction_cost_bps, config.delisting_return), []
+    rule, per_month = config.portfolio_rule(model) if model else None, rebalances_per_month(config.rebalance)
+    if rule and scores is None: _fail(f"models.{model}.portfolio: {rule.rule} ranks the model's scores, and it recorded none")
+    sim, log, used = Simulator(panel, constraints.transaction_cost_bps, config.delisting_return), [], []
     for date, row in targets.iterrows():
-        target, drifted = row.dropna(), pd.Series(sim.advance(date), panel.tickers)
+        drifted = pd.Series(sim.advance(date), panel.tickers)
         held = drifted[drifted != 0]
-        try: w = apply_constraints(target, held, constraints, per_month)
+        try:
+            if rule and date not in scores.index: raise ValueError(f"{model} recorded no scores for it")
+            target = rule.weights(scores.loc[date], held.index, constraints.max_position_weight) if rule else row.dropna()
+            w = apply_constraints(target, held, constraints, per_month)
         except ValueError as e: raise ValueError(f"rebalance on {date.date()}: {e}") from e
         sim.rebalance(date, w)
         log.append((date, sim.trades[-1][1], forced_turnover(target.index, held, constraints)))
+        used.append(target.rename(date))
     trades = pd.DataFrame(log, columns=['date', 'turnover', 'forced']).set_index('date')
-    return sim.result(config.end), trades.assign(limit=constraints.turnover_limit(per_month))
+    decided = pd.DataFrame(used).reindex(columns=panel.tickers).rename_axis('date')
+    return sim.result(config.end), trades.assign(limit=constraints.turnover_limit(per_month)), decided
 
 # %% ../nbs/15_walkforward.ipynb #1218180f
 def model_folds(config: RunConfig, model_name: str, panel: Panel) -> list[Fold]:
@@ -547,7 +577,6 @@ def run_walkforward(config: RunConfig,  # the run
     config.check_against(panel)
     stores = {model_name: state_dir} if state_dir else None
     (fitted,), _ = fit_runs([(config, model_name)], panel, stores, executor, progress, prune)
-    targets = pd.concat([f.targets for f in fitted])
-    backtest, trades = simulate(config, targets, panel)
     records = {k: pd.concat(v) if (v := [f.records[k] for f in fitted if k in f.records]) else None for k in RECORDS}
+    backtest, trades, targets = simulate(config, pd.concat([f.targets for f in fitted]), panel, model_name, records['scores'])
     return WalkForwardResult(backtest, trades, [f.log for f in fitted], fitted[-1].log['model'], targets, **records)
