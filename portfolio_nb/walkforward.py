@@ -553,7 +553,8 @@ def fit_runs(runs: list,  # (config, model name) pairs: the walk-forwards whose 
     tasks = [model_tasks(config, model, panel) for config, model in runs]
     every, stores = [t for ts in tasks for t in ts], {m: FoldStore(folder) for m, folder in (stores or {}).items()}
     done = {t.key: r for t in every if t.model in stores and (r := stores[t.model].load(t.key)) is not None}
-    todo = sorted((t for t in every if t.key not in done), key=lambda t: t.fold.train_start - t.fold.last_sample_end)
+    todo = sorted({t.key: t for t in every if t.key not in done}.values(),  # runs that share a fold fit it once
+                  key=lambda t: t.fold.train_start - t.fold.last_sample_end)
     bar = tqdm(total=len(todo), desc='fitting folds', disable=not progress or not todo)
     for task, result, checkpoint in (executor or SerialExecutor()).run(todo, panel):
         if task.model in stores: stores[task.model].save(task.key, result, checkpoint)
