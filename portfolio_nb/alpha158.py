@@ -35,9 +35,9 @@ def _unfold(a: np.ndarray, d: int) -> torch.Tensor:
     "Windows of `d` rows of `a` [T, N] as a view [T-d+1, N, d]."
     return torch.from_numpy(a).unfold(0, d, 1)
 
-def _unfold_by_ticker(a: np.ndarray, d: int, dtype=np.float64) -> np.ndarray:
+def _unfold_by_ticker(a: np.ndarray, d: int, dtype=np.float64) -> torch.Tensor:
     "Windows of `d` rows of `a` [T, N] as a view [N, T-d+1, d] of a ticker-major copy (contiguous windows, faster to sort)."
-    return np.lib.stride_tricks.sliding_window_view(np.ascontiguousarray(a.T, dtype=dtype), d, axis=1)
+    return torch.from_numpy(np.ascontiguousarray(a.T, dtype=dtype)).unfold(1, d, 1)
 
 # %% ../nbs/02a_alpha158.ipynb #aa07b581
 def rolling_sum(a: np.ndarray, d: int) -> np.ndarray:
@@ -58,16 +58,16 @@ def rolling_min(a: np.ndarray, d: int) -> np.ndarray: return _full(a, d, _unfold
 # %% ../nbs/02a_alpha158.ipynb #1881ccbb
 def rolling_idxmax(a: np.ndarray, d: int) -> np.ndarray:
     "Qlib's IdxMax: 1-based position of the first maximum in the window (1 = the oldest day, d = today)."
-    return _full(a, d, torch.from_numpy(_unfold_by_ticker(np.nan_to_num(a, nan=-np.inf), d)).argmax(-1).numpy().T + 1.0)
+    return _full(a, d, _unfold_by_ticker(np.nan_to_num(a, nan=-np.inf), d).argmax(-1).numpy().T + 1.0)
 
 def rolling_idxmin(a: np.ndarray, d: int) -> np.ndarray:
     "Qlib's IdxMin: 1-based position of the first minimum in the window."
-    return _full(a, d, torch.from_numpy(_unfold_by_ticker(np.nan_to_num(a, nan=np.inf), d)).argmin(-1).numpy().T + 1.0)
+    return _full(a, d, _unfold_by_ticker(np.nan_to_num(a, nan=np.inf), d).argmin(-1).numpy().T + 1.0)
 
 # %% ../nbs/02a_alpha158.ipynb #546d71d6
 def rolling_quantile(a: np.ndarray, d: int, q: float) -> np.ndarray:
     "The `q` quantile of the last `d` values, linear between order statistics (pandas' and Qlib's); sorted in float32."
-    ordered = np.sort(_unfold_by_ticker(np.nan_to_num(a), d, np.float32), -1)  # [N, T-d+1, d]: half a float64 copy
+    ordered = np.sort(_unfold_by_ticker(np.nan_to_num(a), d, np.float32).numpy(), -1)  # [N, T-d+1, d]: half a float64 copy
     pos = q * (d - 1)
     lo, frac = int(np.floor(pos)), pos - np.floor(pos)
     low, high = ordered[..., lo].astype(np.float64), ordered[..., min(lo + 1, d - 1)].astype(np.float64)
