@@ -24,10 +24,13 @@ class FeatureInputs:
     volume: pd.DataFrame | None  # volume after the bounded fill (None without volume)
     dollar_volume: pd.DataFrame | None  # price times volume (None without prices or volume)
     market: pd.Series  # the equal-weighted return of the members, by date
+    open: pd.DataFrame | None = None  # each day's open on the scale of `price` (None without bars)
+    high: pd.DataFrame | None = None  # each day's high on the scale of `price`
+    low: pd.DataFrame | None = None  # each day's low on the scale of `price`
 
 # %% ../nbs/02_features.ipynb #8e36fbbc
 def feature_inputs(panel: Panel, max_fill_days: int | None = 5) -> FeatureInputs:
-    "Fill holes of at most `max_fill_days` days (None: no fill); derive the price index, dollar volume, market return."
+    "Fill holes of at most `max_fill_days` days (None: no fill); derive the price index, dollar volume, market return, bars."
     r = panel.returns
     reach = r.notna() if max_fill_days is None else r.ffill(limit=max_fill_days).notna()
     rf = r.fillna(0.0).where(reach)
@@ -36,7 +39,11 @@ def feature_inputs(panel: Panel, max_fill_days: int | None = 5) -> FeatureInputs
     volume = None if panel.volume is None else fill(panel.volume)
     dollar = None if volume is None or panel.prices is None else fill(panel.prices) * volume
     market = rf.where(panel.membership).mean(axis=1)
-    return FeatureInputs(rf, price, volume, dollar, market)
+    bars = {}
+    if panel.open is not None:  # on the scale of the price index: a day's ratios kept, no jump at a split or dividend
+        scale = price / fill(panel.prices)
+        bars = {k: fill(getattr(panel, k)) * scale for k in ('open', 'high', 'low')}
+    return FeatureInputs(rf, price, volume, dollar, market, **bars)
 
 # %% ../nbs/02_features.ipynb #a22bbd86
 @dataclass(frozen=True)
@@ -138,13 +145,16 @@ class FeatureConfig:
 
     @classmethod
     def preset(cls, name: str, **overrides) -> FeatureConfig:
-        "A named preset ('lstm' or 'ranker'), with `overrides` on top."
+        "A named preset ('lstm', 'ranker' or 'alpha158'), with `overrides` on top."
         if name not in FEATURE_PRESETS:
             raise ValueError(f"unknown feature preset {name!r}; choose from {list(FEATURE_PRESETS)}")
         return cls(**{**FEATURE_PRESETS[name], **overrides})
 
 # %% ../nbs/02_features.ipynb #0c26b554
 FEATURE_PRESETS = dict(lstm={}, ranker=dict(sequence_length=90, forecast_horizon=1, feature_set=RANKER_FEATURES))
+
+# %% ../nbs/02_features.ipynb #cdcc2981
+from . import alpha158  # registers the Alpha158 features and the 'alpha158' preset
 
 # %% ../nbs/02_features.ipynb #1cdc6657
 def cross_sectional_clean(x: np.ndarray, universe: np.ndarray, mads: float | None = 5.0,
@@ -204,13 +214,15 @@ def compute_cube(panel: Panel, config: FeatureConfig) -> FeatureCube:
     names, notes = available_features(panel, config.feature_set)
     if not names: raise ValueError(f"none of the features {config.feature_set} can be computed from {panel.source}")
     x = feature_inputs(panel, config.max_fill_days if config.handle_missing == 'forward_fill' else None)
-    raw = [FEATURES[n].fn(x).to_numpy(np.float32, copy=True) for n in names]
-    valid = np.logical_and.reduce([np.isfinite(f) for f in raw])
+    values = np.empty((len(panel.dates), len(panel.tickers), len(names)), np.float32)  # raw, then cleaned in place
+    valid = np.ones(values.shape[:2], bool)
+    for j, n in enumerate(names):
+        values[..., j] = FEATURES[n].fn(x).to_numpy(np.float32)
+        valid &= np.isfinite(values[..., j])
     universe = valid & panel.membership.to_numpy()
-    values = np.empty((*valid.shape, len(names)), np.float32)
     for j in range(len(names)):
-        values[..., j] = cross_sectional_clean(raw[j], universe, config.winsorize_mads, config.standardize_features)
-        raw[j] = None
+        values[..., j] = cross_sectional_clean(np.ascontiguousarray(values[..., j]), universe,
+                                               config.winsorize_mads, config.standardize_features)
     values[~valid] = 0.0
     eligible = panel.eligibility(config.min_history_days)
     for a in (values, valid, eligible): a.flags.writeable = False

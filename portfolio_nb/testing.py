@@ -11,8 +11,9 @@ import numpy as np, pandas as pd, torch
 from .data import Panel, panel_from_frames
 
 # %% auto #0
-__all__ = ['synthetic_panel', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead', 'fit_and_decide',
-           'check_lookahead_all', 'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits', 'TrailingMomentum']
+__all__ = ['synthetic_panel', 'random_bars', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead',
+           'fit_and_decide', 'check_lookahead_all', 'alpha158_reference', 'layer_problems', 'SmallNetwork', 'DiesOnce',
+           'MarksFits', 'TrailingMomentum']
 
 # %% ../nbs/01_testing.ipynb #ee62c7ff
 def synthetic_panel(
@@ -23,6 +24,7 @@ def synthetic_panel(
     calendar: bool = True,  # with a membership calendar, where the last ticker leaves two thirds of the way
     late: int = 1,  # how many tickers (the first ones) are listed halfway
     gap: int = 1,  # how many tickers (after the late ones) have a 10-day hole a third of the way
+    bars: bool = False,  # with open, high and low around each close (drawn apart: the other frames do not change)
 ) -> Panel:
     "A small random panel for tests: late listings, a 10-day hole, a membership change."
     rng = np.random.default_rng(seed)
@@ -37,7 +39,17 @@ def synthetic_panel(
     if calendar:
         cal = pd.DataFrame({'ticker': tickers, 'start': dates[0], 'end': pd.NaT})
         cal.loc[n_tickers - 1, 'end'] = dates[2 * n_dates // 3]
-    return panel_from_frames(r, px, vol, cal, source=f'synthetic(seed={seed})')
+    ohlc = random_bars(px, np.random.default_rng([seed, 1])) if bars else {}
+    return panel_from_frames(r, px, vol, cal, source=f'synthetic(seed={seed})', **ohlc)
+
+# %% ../nbs/01_testing.ipynb #17d53d0b
+def random_bars(close: pd.DataFrame, rng: np.random.Generator) -> dict:
+    "Open, high and low around each `close` (NaN where it is): high >= max(open, close) >= min(open, close) >= low > 0."
+    shape = close.shape
+    open_ = close * np.exp(rng.normal(0, 0.01, shape))
+    high = np.fmax(open_, close) * np.exp(np.abs(rng.normal(0, 0.01, shape)))
+    low = np.fmin(open_, close) * np.exp(-np.abs(rng.normal(0, 0.01, shape)))
+    return dict(open=open_, high=high, low=low)
 
 # %% ../nbs/01_testing.ipynb #3088977d
 def planted_panel(
@@ -84,7 +96,7 @@ def toy_panel(returns: dict, calendar=None, start: str = '2021-01-04') -> Panel:
 
 # %% ../nbs/01_testing.ipynb #f87dcd29
 def perturb_after(panel: Panel, date, seed: int = 1) -> Panel:
-    "A copy of `panel` with every return, price and volume after `date` replaced by other values (look-ahead tests)."
+    "A copy of `panel` with every return, price, volume and bar after `date` replaced by other values (look-ahead tests)."
     rng, cut = np.random.default_rng(seed), pd.Timestamp(date)
     shape = panel.returns.shape
     keep = np.broadcast_to((panel.dates <= cut)[:, None], shape)
@@ -93,8 +105,11 @@ def perturb_after(panel: Panel, date, seed: int = 1) -> Panel:
     px = None if panel.prices is None else panel.prices.where(keep, rng.uniform(10, 100, shape))
     vol = None if panel.volume is None else panel.volume.where(keep, rng.uniform(1e5, 1e7, shape))
     known = None if panel.delistings is None else panel.delistings[panel.delistings.date <= cut]
+    bars = {}
+    if panel.open is not None:  # drawn after the other frames, which stay as they were
+        bars = {k: getattr(panel, k).where(keep, v) for k, v in random_bars(px, rng).items()}
     return dataclasses.replace(panel, returns=r, prices=px, volume=vol, delistings=known,
-                               source=f'{panel.source} perturbed after {cut.date()}')
+                               source=f'{panel.source} perturbed after {cut.date()}', **bars)
 
 # %% ../nbs/01_testing.ipynb #44da9f7c
 def check_lookahead(
@@ -139,6 +154,70 @@ def check_lookahead_all(
     return {name: check_lookahead(lambda p: fit_and_decide(lambda: make_model(name, probes.get(name)), p, ds[fit_end],
                                                            ds[list(decisions)]), panel, ds[date], atol=atol)
             for name in list(MODELS)}
+
+# %% ../nbs/01_testing.ipynb #2a7e7759
+def _reference_one(name: str, c, o, h, l, v) -> pd.Series:
+    "One Alpha158 feature of one ticker, by plain pandas (Series of close `c`, open `o`, high `h`, low `l`, volume `v`)."
+    from scipy.stats import percentileofscore
+    op, d = name.rstrip('0123456789'), int(name[len(name.rstrip('0123456789')):] or 0)
+    if o is not None: rng, top, bottom = h - l + 1e-12, np.maximum(o, c), np.minimum(o, c)
+    kbar = dict(KMID=lambda: (c - o) / o, KLEN=lambda: (h - l) / o, KMID2=lambda: (c - o) / rng,
+                KUP=lambda: (h - top) / o, KUP2=lambda: (h - top) / rng, KLOW=lambda: (bottom - l) / o,
+                KLOW2=lambda: (bottom - l) / rng, KSFT=lambda: (2 * c - h - l) / o, KSFT2=lambda: (2 * c - h - l) / rng)
+    if name in kbar: return kbar[name]()
+    if name in ('OPEN0', 'HIGH0', 'LOW0'): return dict(OPEN0=o, HIGH0=h, LOW0=l)[name] / c
+    roll = lambda s: s.rolling(d)
+    t = np.arange(1, d + 1)
+    def fit(y, what):
+        slope, icpt = np.polyfit(t, y, 1)
+        if what == 'slope': return slope
+        if what == 'resi': return y[-1] - (icpt + slope * d)
+        return np.nan if np.ptp(y) == 0 else np.corrcoef(t, y)[0, 1] ** 2
+    def corr(a, b):
+        a, b = a.where(b.notna()), b.where(a.notna())
+        return roll(a).corr(b).where((roll(a).std() > 0) & (roll(b).std() > 0))
+    dc, dv = c.diff(), None if v is None else v.diff()
+    sums = lambda dx, which: dict(P=roll(dx.clip(lower=0)).sum(), N=roll((-dx).clip(lower=0)).sum(),
+                                  D=roll(dx.clip(lower=0)).sum() - roll((-dx).clip(lower=0)).sum())[which] / (
+                                      roll(dx.abs()).sum() + 1e-12)
+    cnt = lambda sign: roll((np.sign(dc) == sign).astype(float).where(dc.notna())).mean()
+    wv = None if v is None else (c / c.shift(1) - 1).abs() * v
+    ops = dict(
+        ROC=lambda: c.shift(d) / c, MA=lambda: roll(c).mean() / c, STD=lambda: roll(c).std() / c,
+        BETA=lambda: roll(c).apply(fit, raw=True, args=('slope',)) / c,
+        RSQR=lambda: roll(c).apply(fit, raw=True, args=('rsq',)),
+        RESI=lambda: roll(c).apply(fit, raw=True, args=('resi',)) / c,
+        MAX=lambda: roll(h).max() / c, MIN=lambda: roll(l).min() / c,
+        QTLU=lambda: roll(c).quantile(0.8) / c, QTLD=lambda: roll(c).quantile(0.2) / c,
+        RANK=lambda: roll(c).apply(lambda w: percentileofscore(w, w[-1]) / 100, raw=True),
+        RSV=lambda: (c - roll(l).min()) / (roll(h).max() - roll(l).min() + 1e-12),
+        IMAX=lambda: roll(h).apply(lambda w: np.argmax(w) + 1, raw=True) / d,
+        IMIN=lambda: roll(l).apply(lambda w: np.argmin(w) + 1, raw=True) / d,
+        IMXD=lambda: (roll(h).apply(lambda w: np.argmax(w) + 1, raw=True)
+                      - roll(l).apply(lambda w: np.argmin(w) + 1, raw=True)) / d,
+        CORR=lambda: corr(c, np.log(v + 1)),
+        CORD=lambda: corr(c / c.shift(1), np.log(v / v.shift(1) + 1).replace([np.inf, -np.inf], np.nan)),
+        CNTP=lambda: cnt(1), CNTN=lambda: cnt(-1), CNTD=lambda: cnt(1) - cnt(-1),
+        SUMP=lambda: sums(dc, 'P'), SUMN=lambda: sums(dc, 'N'), SUMD=lambda: sums(dc, 'D'),
+        VMA=lambda: roll(v).mean() / (v + 1e-12), VSTD=lambda: roll(v).std() / (v + 1e-12),
+        WVMA=lambda: roll(wv).std() / (roll(wv).mean() + 1e-12),
+        VSUMP=lambda: sums(dv, 'P'), VSUMN=lambda: sums(dv, 'N'), VSUMD=lambda: sums(dv, 'D'))
+    return ops[op]()
+
+# %% ../nbs/01_testing.ipynb #faa1199f
+def alpha158_reference(
+    close: pd.DataFrame,  # dates x tickers, on the scale the features read (the price index)
+    open: pd.DataFrame | None,  # the opens on that scale (None: no bar features asked)
+    high: pd.DataFrame | None,  # the highs
+    low: pd.DataFrame | None,  # the lows
+    volume: pd.DataFrame | None,  # the volume (None: no volume features asked)
+    names,  # Qlib names, e.g. 'KMID', 'RANK20'
+) -> dict:
+    "Qlib's Alpha158 features `names`, by plain pandas one ticker at a time: the slow reference of tests and the bench."
+    col = lambda f, t: None if f is None else f[t]
+    per_ticker = {t: {n: _reference_one(n, close[t], col(open, t), col(high, t), col(low, t), col(volume, t))
+                      for n in names} for t in close.columns}
+    return {n: pd.DataFrame({t: per_ticker[t][n] for t in close.columns}) for n in names}
 
 # %% ../nbs/01_testing.ipynb #21779ed8
 def layer_problems(
