@@ -240,7 +240,8 @@ class HRP(SkfolioModel):
 MODELS: dict[str, type | str] = {
     **{m.name: m for m in (EqualWeight, InverseVolatility, MinimumVariance, MeanVariance, HRP)},
     'lstm': 'portfolio_nb.models.lstm:LSTMModel', 'stock_lstm': 'portfolio_nb.models.lstm:StockLSTMModel',
-    'xlstm': 'portfolio_nb.models.xlstm:XLSTMPortfolioModel', 'gat': 'portfolio_nb.models.gat:GATPortfolioModel'}
+    'xlstm': 'portfolio_nb.models.xlstm:XLSTMPortfolioModel', 'gat': 'portfolio_nb.models.gat:GATPortfolioModel',
+    'gbdt': 'portfolio_nb.models.tabular:GBDTModel', 'linear': 'portfolio_nb.models.tabular:RidgeModel'}
 MODEL_METHODS = ('fit', 'predict_weights', 'get_model_info')  # what the engine calls on a model
 
 def declared_records(cls: type) -> tuple:
