@@ -10,10 +10,10 @@ import numpy as np, pandas as pd
 from ..data import Panel
 
 # %% auto #0
-__all__ = ['RECORDS', 'MODELS', 'MODEL_METHODS', 'constructor_args', 'PortfolioModel', 'window_start', 'trailing_returns',
-           'window_coverage', 'TrailingWindowModel', 'EqualWeight', 'InverseVolatility', 'SkfolioModel',
-           'MinimumVariance', 'MeanVariance', 'distance_of_distances', 'HRP', 'declared_records', 'import_model',
-           'model_class', 'register_model', 'make_model']
+__all__ = ['RECORDS', 'MODELS', 'MODEL_METHODS', 'constructor_args', 'PortfolioModel', 'top_k_weights', 'window_start',
+           'trailing_returns', 'window_coverage', 'TrailingWindowModel', 'EqualWeight', 'InverseVolatility',
+           'SkfolioModel', 'MinimumVariance', 'MeanVariance', 'distance_of_distances', 'HRP', 'declared_records',
+           'import_model', 'model_class', 'register_model', 'make_model']
 
 # %% ../../nbs/06_models.base.ipynb #e432b17d
 def constructor_args(cls: type) -> list[str]:
@@ -59,6 +59,13 @@ class PortfolioModel(ABC):
             raise ValueError(f"{self.name} at {pd.Timestamp(date).date()}: no eligible ticker "
                              f"(min_history_days={self.min_history_days})")
         return names
+
+# %% ../../nbs/06_models.base.ipynb #04d6815d
+def top_k_weights(scores: pd.Series, top_k: int) -> pd.Series:
+    "Equal weights on the `top_k` highest `scores`, the positive ones only where there are any; 0 on the other names."
+    top = scores.nlargest(top_k)
+    if (top > 0).any(): top = top[top > 0]
+    return pd.Series(0.0, scores.index).mask(scores.index.isin(top.index), 1 / len(top))
 
 # %% ../../nbs/06_models.base.ipynb #77bec6fc
 def window_start(panel: Panel, date, lookback: int) -> int:
@@ -233,7 +240,8 @@ class HRP(SkfolioModel):
 MODELS: dict[str, type | str] = {
     **{m.name: m for m in (EqualWeight, InverseVolatility, MinimumVariance, MeanVariance, HRP)},
     'lstm': 'portfolio_nb.models.lstm:LSTMModel', 'stock_lstm': 'portfolio_nb.models.lstm:StockLSTMModel',
-    'xlstm': 'portfolio_nb.models.xlstm:XLSTMPortfolioModel', 'gat': 'portfolio_nb.models.gat:GATPortfolioModel'}
+    'xlstm': 'portfolio_nb.models.xlstm:XLSTMPortfolioModel', 'gat': 'portfolio_nb.models.gat:GATPortfolioModel',
+    'gbdt': 'portfolio_nb.models.tabular:GBDTModel', 'linear': 'portfolio_nb.models.tabular:RidgeModel'}
 MODEL_METHODS = ('fit', 'predict_weights', 'get_model_info')  # what the engine calls on a model
 
 def declared_records(cls: type) -> tuple:

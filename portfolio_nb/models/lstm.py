@@ -5,11 +5,12 @@
 # %% ../../nbs/12_models.lstm.ipynb #9d581c5b
 from __future__ import annotations
 from dataclasses import dataclass
-import pandas as pd, torch
+import torch
 from fastcore.meta import delegates
 from torch import nn
 from ..losses import combined_rank_regression_loss, spearman_correlation
 from ..memory import estimate_sample_bytes
+from .base import top_k_weights
 from .neural import NeuralPortfolioModel, NeuralPreset
 from .neural import horizon_return, masked_softmax, scatter_assets
 
@@ -129,8 +130,6 @@ class StockLSTMModel(NeuralPortfolioModel):
     def to_weights(self, date, out, mask, tickers):
         "Equal weights on the `top_k` predictions, the positive ones only where there are any; 0 on the other names."
         pred = self.record_scores(date, out, mask, tickers)
-        top = pred.nlargest(self.top_k)
-        if (top > 0).any(): top = top[top > 0]
-        else: self.no_positive.append(str(date.date()))
-        return pd.Series(0.0, pred.index).mask(pred.index.isin(top.index), 1 / len(top))
+        if not (pred > 0).any(): self.no_positive.append(str(date.date()))
+        return top_k_weights(pred, self.top_k)
     def get_model_info(self): return super().get_model_info() | {'dates_without_positive_prediction': self.no_positive}

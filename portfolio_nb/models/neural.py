@@ -17,7 +17,8 @@ from ..training import TrainConfig, Trainer, chronological_split, seed_everythin
 from .base import PortfolioModel, constructor_args
 
 # %% auto #0
-__all__ = ['scatter_assets', 'masked_softmax', 'horizon_return', 'validation_sharpe', 'NeuralPreset', 'NeuralPortfolioModel']
+__all__ = ['scatter_assets', 'masked_softmax', 'horizon_return', 'validation_sharpe', 'NeuralPreset', 'feature_overrides',
+           'model_features', 'sample_ends', 'NeuralPortfolioModel']
 
 # %% ../../nbs/11_models.neural.ipynb #0a2dcbe0
 def scatter_assets(values: torch.Tensor, mask: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
@@ -51,6 +52,29 @@ class NeuralPreset:
     sample_stride: int = 1  # a training sample every this many days
     train_lookback_days: int | None = None  # train on the last this many days of the fold only (None: all)
 
+# %% ../../nbs/11_models.neural.ipynb #4c080283
+def feature_overrides(features: dict | str | list | tuple | None) -> dict:
+    "A model's `features` parameter as `FeatureConfig.preset` arguments: a preset's name, feature names, or a dict."
+    if isinstance(features, str): return {'preset': features}
+    if isinstance(features, (list, tuple)): return {'feature_set': list(features)}  # names, or module:function
+    return dict(features or {})
+
+def model_features(features: dict | str | list | tuple | None, defaults: dict, min_history_days: int) -> FeatureConfig:
+    "The `FeatureConfig` of a model's `features` parameter over `defaults` (the 'preset' they name, else 'lstm')."
+    f = {**defaults, **feature_overrides(features), 'min_history_days': min_history_days}
+    return FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
+
+# %% ../../nbs/11_models.neural.ipynb #36fcc8b2
+def sample_ends(panel: Panel, fit_period, history_needed: int, stride: int = 1, lookback_days: int | None = None,
+                model: str = 'model') -> np.ndarray:
+    "Rows of the last days of the training samples in `fit_period`: every `stride` days back from its end."
+    first, last = panel.row(fit_period[0]), panel.row(fit_period[1])
+    if lookback_days: first = max(first, last - lookback_days + 1)
+    ends = np.arange(last, max(first, history_needed - 1) - 1, -stride)[::-1]
+    if len(ends) < 2: raise ValueError(f"{model}: {len(ends)} training samples between "
+                                       f"{pd.Timestamp(fit_period[0]).date()} and {pd.Timestamp(fit_period[1]).date()}")
+    return ends
+
 # %% ../../nbs/11_models.neural.ipynb #eddbcb33
 class NeuralPortfolioModel(PortfolioModel):
     "Shared fit/predict of the neural models; a subclass gives its presets, network and scores (`hooks`)."
@@ -76,10 +100,8 @@ class NeuralPortfolioModel(PortfolioModel):
         if preset not in self.presets:
             raise ValueError(f"{self.name}: unknown preset {preset!r}; choose from {list(self.presets)}")
         p = self.presets[preset]
-        if isinstance(features, str): features = {'preset': features}  # a feature preset's name
-        elif isinstance(features, (list, tuple)): features = {'feature_set': list(features)}  # names, or module:function
-        f = {**p.features, **(features or {}), 'min_history_days': min_history_days}
-        self.feature_config = FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
+        features = feature_overrides(features)
+        self.feature_config = model_features(features, p.features, min_history_days)
         self.net_overrides = {**p.net, **(net or {})}
         known = [f.name for f in dataclasses.fields(self.net_config)] if self.net_config else None
         if known and (unknown := sorted(set(self.net_overrides) - set(known))):
@@ -92,7 +114,7 @@ class NeuralPortfolioModel(PortfolioModel):
             raise ValueError(f"{self.name} trains on its {self.trains_on}: a loss on portfolio weights does not apply")
         self.objective = portfolio_loss(loss)
         super().__init__(min_history_days)
-        self.arguments = dict(min_history_days=min_history_days, preset=preset, features=features or {}, net=net or {},
+        self.arguments = dict(min_history_days=min_history_days, preset=preset, features=features, net=net or {},
                               train=train or {}, sample_stride=self.sample_stride,
                               train_lookback_days=self.train_lookback_days, seed=seed, loss=loss)
         self.embargo_days, self.progress = self.feature_config.forecast_horizon, progress
@@ -143,12 +165,7 @@ class NeuralPortfolioModel(PortfolioModel):
         "Windows, masks and targets of the samples ending in `fit_period` every `sample_stride` days; their end positions."
         fc = self.feature_config
         cube = compute_features(panel, fc, verbose=False)
-        first, last = panel.row(fit_period[0]), panel.row(fit_period[1])
-        if self.train_lookback_days: first = max(first, last - self.train_lookback_days + 1)
-        first_end = max(first, self.history_needed - 1)
-        ends = np.arange(last, first_end - 1, -self.sample_stride)[::-1]
-        if len(ends) < 2: raise ValueError(f"{self.name}: {len(ends)} training samples between "
-                                           f"{pd.Timestamp(fit_period[0]).date()} and {pd.Timestamp(fit_period[1]).date()}")
+        ends = sample_ends(panel, fit_period, self.history_needed, self.sample_stride, self.train_lookback_days, self.name)
         X, mask = self.inputs(cube, panel, cube.dates[ends])
         Y = make_targets(panel, cube.dates[ends], fc.forecast_horizon)
         mask = mask & self.target_mask(Y)
