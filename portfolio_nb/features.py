@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_features.ipynb #5bd6557b
 from __future__ import annotations
-import importlib, warnings
+import difflib, importlib, warnings
 from dataclasses import dataclass, field, fields
 from typing import Callable
 import numpy as np, pandas as pd, torch
@@ -137,7 +137,9 @@ class FeatureConfig:
         for n in self.feature_set:
             if ':' in n and n not in FEATURES: import_feature(n)
         unknown = [n for n in self.feature_set if n not in FEATURES]
-        if unknown: raise ValueError(f"unknown features {unknown}; known: {sorted(FEATURES)}")
+        if unknown:
+            near = sorted({m for n in unknown for m in difflib.get_close_matches(n, FEATURES, n=3)})
+            raise ValueError(f"unknown features {unknown} (nearest: {near}); {len(FEATURES)} known, listed in FEATURES")
         if self.handle_missing not in ('forward_fill', 'none'):
             raise ValueError(f"handle_missing must be 'forward_fill' or 'none', not {self.handle_missing!r}")
         for k in ('sequence_length', 'forecast_horizon', 'min_history_days', 'max_fill_days'):

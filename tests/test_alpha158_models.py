@@ -11,10 +11,9 @@ from portfolio_nb.models.gat import GATPortfolioModel
 def panel():
     return synthetic_panel(n_dates=360, n_tickers=12, seed=2, bars=True, calendar=False)
 
-# GAT's presets name their own feature_set, which beats a named feature preset's: it is given the names as well
 CASES = {'lstm': (LSTMModel, 'alpha158'), 'stock_lstm': (StockLSTMModel, 'alpha158'),
          'xlstm': (XLSTMPortfolioModel, {'preset': 'alpha158', 'sequence_length': 20}),
-         'gat': (GATPortfolioModel, {'preset': 'alpha158', 'feature_set': ALPHA158_FEATURES})}
+         'gat': (GATPortfolioModel, 'alpha158')}
 
 @pytest.mark.parametrize('name', list(CASES))
 def test_fits_and_decides_on_alpha158(panel, name):

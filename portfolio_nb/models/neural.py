@@ -60,8 +60,10 @@ def feature_overrides(features: dict | str | list | tuple | None) -> dict:
     return dict(features or {})
 
 def model_features(features: dict | str | list | tuple | None, defaults: dict, min_history_days: int) -> FeatureConfig:
-    "The `FeatureConfig` of a model's `features` parameter over `defaults` (the 'preset' they name, else 'lstm')."
-    f = {**defaults, **feature_overrides(features), 'min_history_days': min_history_days}
+    "The `FeatureConfig` of `features` over `defaults` (their 'preset', else 'lstm'); a named preset brings its own set."
+    given = feature_overrides(features)
+    base = {k: v for k, v in defaults.items() if not ('preset' in given and k == 'feature_set')}
+    f = {**base, **given, 'min_history_days': min_history_days}
     return FeatureConfig.preset(f.pop('preset', 'lstm'), **f)
 
 # %% ../../nbs/11_models.neural.ipynb #36fcc8b2

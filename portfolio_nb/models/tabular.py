@@ -87,7 +87,7 @@ def tabular_samples(
 class TabularModel(PortfolioModel):
     "A ranker of each name's last-day features: a regressor of the ranked horizon return, long its `top_k` scores."
     records = ('scores', 'importance')  # its scores per decision, its importance per fold
-    feature_preset = 'ranker'  # the feature preset of a `features` that names none
+    feature_preset = 'alpha158'  # the feature preset of a `features` that names none
     def __init__(self,
                  features: dict | str | list | None = None,  # a feature preset, names, or `FeatureConfig` arguments
                  top_k: int = 30,  # the most names held
