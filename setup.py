@@ -33,8 +33,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_name']: ['templates/*.ipynb']},  # the report template (a link to nbs/templates)
     install_requires=cfg.get('requirements', '').split(),
-    extras_require={'dev': cfg.get('dev_requirements', '').split(), 'ray': cfg.get('ray_requirements', '').split(),
-                    'boosting': cfg.get('boosting_requirements', '').split()},
+    extras_require={'dev': cfg.get('dev_requirements', '').split(), 'ray': cfg.get('ray_requirements', '').split()},
     entry_points={'console_scripts': cfg.get('console_scripts', '').split('\n') if cfg.get('console_scripts') else [],
                   'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,

@@ -11,9 +11,9 @@ import numpy as np, pandas as pd, torch
 from .data import Panel, panel_from_frames
 
 # %% auto #0
-__all__ = ['synthetic_panel', 'random_bars', 'planted_panel', 'write_planted', 'toy_panel', 'perturb_after', 'check_lookahead',
-           'fit_and_decide', 'check_lookahead_all', 'alpha158_reference', 'layer_problems', 'SmallNetwork', 'DiesOnce',
-           'MarksFits', 'TrailingMomentum']
+__all__ = ['RANKER_21', 'CALIBRATION_MODELS', 'synthetic_panel', 'random_bars', 'planted_panel', 'write_planted', 'toy_panel',
+           'perturb_after', 'check_lookahead', 'fit_and_decide', 'check_lookahead_all', 'alpha158_reference',
+           'layer_problems', 'SmallNetwork', 'DiesOnce', 'MarksFits', 'TrailingMomentum']
 
 # %% ../nbs/01_testing.ipynb #ee62c7ff
 def synthetic_panel(
@@ -87,6 +87,13 @@ def write_planted(dest, **kw) -> dict:
     paths = {k: planted_panel(signal=k == 'signal', **kw)[0].to_parquet(dest/k) for k in ('signal', 'noise')}
     planted_panel(**kw)[1].to_parquet(dest/'alpha.parquet')
     return paths | {'alpha': dest/'alpha.parquet'}
+
+# %% ../nbs/01_testing.ipynb #2381ef30
+RANKER_21 = dict(preset='ranker', forecast_horizon=21)  # the ranker features, a month's target
+CALIBRATION_MODELS = dict(
+    equal_weight={}, lstm=dict(preset='cpu-small'), stock_lstm=dict(preset='cpu-small', top_k=10),
+    xlstm=dict(preset='cpu-small', net=dict(max_weight=0.1)), gat=dict(preset='cpu-small', net=dict(max_weight=0.1)),
+    gbdt=dict(features=RANKER_21, top_k=10, num_leaves=7, min_data_in_leaf=400), linear=dict(features=RANKER_21, top_k=10))
 
 # %% ../nbs/01_testing.ipynb #d86bbd3d
 def toy_panel(returns: dict, calendar=None, start: str = '2021-01-04') -> Panel:

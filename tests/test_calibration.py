@@ -5,19 +5,15 @@ import pandas as pd, pytest, yaml
 from conftest import run_cli
 from portfolio_nb.data import load_panel
 from portfolio_nb.metrics import ic_series, sharpe_difference
-from portfolio_nb.testing import write_planted
+from portfolio_nb.testing import CALIBRATION_MODELS as MODELS, write_planted
 from portfolio_nb.models.base import MODELS as REGISTRY, EqualWeight, TrailingWindowModel, model_class
 
 RISK_BASELINES = (EqualWeight, TrailingWindowModel)  # they estimate risk from trailing returns: no signal to find
 LEARNED = tuple(m for m in REGISTRY if not issubclass(model_class(m), RISK_BASELINES))  # every registered learned model
-RANKER_21 = dict(preset='ranker', forecast_horizon=21)  # prices and volume: the planted panels have both, and no OHLC
-MODELS = dict(equal_weight={}, lstm=dict(preset='cpu-small'), stock_lstm=dict(preset='cpu-small', top_k=10),
-              xlstm=dict(preset='cpu-small', net=dict(max_weight=0.1)), gat=dict(preset='cpu-small', net=dict(max_weight=0.1)),
-              gbdt=dict(features=RANKER_21, top_k=10, num_leaves=7, min_data_in_leaf=400),  # trees sized for 40 names
-              linear=dict(features=RANKER_21, top_k=10))
 
 def test_every_registered_learned_model_is_calibrated():
-    assert set(LEARNED) <= set(MODELS) and len(LEARNED) >= 6, LEARNED  # a new one needs its calibration parameters here
+    # a new model needs its calibration parameters in portfolio_nb.testing.CALIBRATION_MODELS
+    assert set(LEARNED) <= set(MODELS) and len(LEARNED) >= 6, LEARNED
 
 def calibration_config(name: str, data, start='2012-01-01') -> dict:
     "The calibration's run config on the panel folder `data`: monthly decisions from 2012, refit yearly, 10% caps."

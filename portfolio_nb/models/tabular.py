@@ -145,10 +145,9 @@ class TabularModel(PortfolioModel):
 
 # %% ../../nbs/14a_models.tabular.ipynb #27e0dc2b
 def import_lightgbm():
-    "The `lightgbm` module; an `ImportError` naming the extra that installs it where it is absent."
+    "The `lightgbm` module; an `ImportError` saying how to install it where it is absent."
     try: import lightgbm
-    except ImportError:
-        raise ImportError('the gbdt model needs LightGBM: pip install "portfolio_nb[boosting]"') from None
+    except ImportError: raise ImportError('the gbdt model needs LightGBM: pip install "lightgbm>=4"') from None
     return lightgbm
 
 # %% ../../nbs/14a_models.tabular.ipynb #a0aa93c2
