@@ -85,6 +85,8 @@ class NeuralPortfolioModel(PortfolioModel):
     net_config: type | None = None  # the dataclass of the network's config, whose fields `net` may set
     trains_on = 'weights'  # what its loss reads: 'weights' (any `loss:` objective) or the model's own scores
     records = ('scores', 'importance')  # its scores per decision, its permutation importance per fold
+    importance_measure = ("permutation importance on each fold's validation window: the fall of the validation metric "
+                          "when one feature is shuffled across the window's samples and names")  # what its report says
     hooks = ('build_network', 'score_of', 'loss', 'metric', 'inputs', 'target_mask', 'history_needed', 'sample_bytes',
              'to_weights')  # what the base calls on a subclass: the first two abstract, the others with a default
     def __init__(self,
@@ -218,8 +220,8 @@ class NeuralPortfolioModel(PortfolioModel):
         return self.arguments | {k: getattr(self, k) for k in own}
 
     def get_model_info(self) -> dict:
-        "Name, parameters and, once fitted, the training record of the last fold."
-        return super().get_model_info() | getattr(self, 'fit_info', {})
+        "Name, parameters, what its importance measures and, once fitted, the training record of the last fold."
+        return super().get_model_info() | {'importance_measure': self.importance_measure} | getattr(self, 'fit_info', {})
 
     def resolved_preset(self) -> dict:
         "The feature config, network config, train config and sampling this model uses: preset and overrides merged."

@@ -140,8 +140,9 @@ class TabularModel(PortfolioModel):
         return top_k_weights(scores, self.top_k)
 
     def get_model_info(self) -> dict:
-        "Name, parameters and, once fitted, what the fit of the last fold chose."
-        return super().get_model_info() | self.fit_info | {'dates_without_positive_prediction': self.no_positive}
+        "Name, parameters, what its importance measures and, once fitted, what the fit of the last fold chose."
+        return (super().get_model_info() | {'importance_measure': self.importance_measure} | self.fit_info
+                | {'dates_without_positive_prediction': self.no_positive})
 
 # %% ../../nbs/14a_models.tabular.ipynb #27e0dc2b
 def import_lightgbm():
@@ -154,6 +155,7 @@ def import_lightgbm():
 class GBDTModel(TabularModel):
     "LightGBM on each name's last-day features, early stopped on the validation rank IC; long its top `top_k` scores."
     name = 'gbdt'
+    importance_measure = "the share of the kept trees' total gain from splits on each feature, per fold"
     run_options = ('seed',)  # the run's seed (plus the fold's index)
     def __init__(self,
                  features: dict | str | list | None = None,  # a feature preset, names, or `FeatureConfig` arguments
@@ -221,6 +223,7 @@ class GBDTModel(TabularModel):
 class RidgeModel(TabularModel):
     "A ridge regression of the ranked horizon return on each name's last-day features; long its top `top_k` scores."
     name = 'linear'
+    importance_measure = "the ridge's coefficient on each feature (z-scored across names, date by date), per fold"
     def __init__(self,
                  features: dict | str | list | None = None,  # a feature preset, names, or `FeatureConfig` arguments
                  top_k: int = 30,  # the most names held
