@@ -13,31 +13,14 @@ The shared folder has no open/high/low.parquet: the panel is built from its `ohl
 
 Run: python bench/bench_alpha158.py [--repeats 3] [--subset 20]
 """
-import argparse, statistics, threading, time, warnings
+import argparse, warnings
 import numpy as np, pandas as pd
 from portfolio_nb.data import panel_from_long, shared_dataset
 from portfolio_nb.features import FEATURES, FeatureConfig, compute_cube, feature_inputs
 from portfolio_nb.testing import alpha158_reference
+from bench_features import peak_rss_during, rss_mib, timed  # the benches' memory probe and timer (one home)
 
-def rss_mib() -> float:
-    "Resident memory of this process now (Linux)."
-    with open('/proc/self/status') as f: return next(int(l.split()[1]) / 1024 for l in f if l.startswith('VmRSS'))
 
-def peak_rss_during(fn):
-    "Run `fn`, sampling the resident memory every 2 ms; return its result and the peak in MiB."
-    peak, done = [rss_mib()], threading.Event()
-    def sample():
-        while not done.is_set(): peak[0] = max(peak[0], rss_mib()); time.sleep(0.002)
-    th = threading.Thread(target=sample); th.start()
-    try: return fn(), peak[0]
-    finally: done.set(); th.join()
-
-def timed(fn, repeats):
-    "Median seconds of `repeats` calls and the last result."
-    times, out = [], None
-    for _ in range(repeats):
-        t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 def vectorized(x, names):
     "Every raw feature of `names`, float32 [T, N] each (what compute_cube computes before cleaning)."
