@@ -117,10 +117,11 @@ def _kbar(x: FeatureInputs, name: str) -> np.ndarray:
     "One of Qlib's 9 K-bar features of today's bar."
     o, h, l, c = (_arr(f) for f in (x.open, x.high, x.low, x.price))
     rng, top, bottom = h - l + 1e-12, np.fmax(o, c), np.fmin(o, c)
-    value = dict(KMID=(c - o) / o, KLEN=(h - l) / o, KMID2=(c - o) / rng, KUP=(h - top) / o, KUP2=(h - top) / rng,
-                 KLOW=(bottom - l) / o, KLOW2=(bottom - l) / rng, KSFT=(2 * c - h - l) / o,
-                 KSFT2=(2 * c - h - l) / rng)[name]
-    return value
+    value = dict(KMID=lambda: (c - o) / o, KLEN=lambda: (h - l) / o, KMID2=lambda: (c - o) / rng,
+                 KUP=lambda: (h - top) / o, KUP2=lambda: (h - top) / rng, KLOW=lambda: (bottom - l) / o,
+                 KLOW2=lambda: (bottom - l) / rng, KSFT=lambda: (2 * c - h - l) / o,
+                 KSFT2=lambda: (2 * c - h - l) / rng)[name]
+    return value()  # only the one asked for
 
 # %% ../nbs/02a_alpha158.ipynb #6827d968
 def _ref(a: np.ndarray, d: int) -> np.ndarray:
